@@ -1,0 +1,18 @@
+-- record.lua: remembers a decision: its recommendation in the stabilization window, a scale-in
+-- in the policy history, and the decision itself in the recent-decisions list.
+-- KEYS[1] window; KEYS[2] scaleIns; KEYS[3] decisions
+-- ARGV[1] now (ms)
+-- ARGV[2] recommended replicas for the window, or '' to leave the window alone
+-- ARGV[3] replicas before; ARGV[4] replicas after
+-- ARGV[5] the decision as JSON; ARGV[6] how many decisions to keep
+-- Returns the length of the decisions list.
+local now, recommended, from, to = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+if recommended ~= '' then
+  redis.call('ZADD', KEYS[1], now, now .. ':' .. recommended)
+end
+if to < from then
+  redis.call('ZADD', KEYS[2], now, now .. ':' .. from .. ':' .. to)
+end
+redis.call('LPUSH', KEYS[3], ARGV[5])
+redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[6]) - 1)
+return redis.call('LLEN', KEYS[3])
