@@ -1,0 +1,338 @@
+/**
+ * The Terraform module's security properties, checked offline on the parsed HCL: the module as
+ * written has no violations, and copies broken on purpose are reported naming the broken block.
+ */
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkTerraform, loadTerraform, resources, text } from '../../support/terraform.js';
+
+const MODULE = 'terraform';
+const EXAMPLE = 'terraform/examples/complete';
+const scratch: string[] = [];
+
+afterAll(() => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A copy of the module's top-level .tf files in a fresh temporary directory. */
+function copyModule(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'prescaler-tf-'));
+  scratch.push(dir);
+  for (const file of readdirSync(MODULE).filter((f) => f.endsWith('.tf'))) {
+    copyFileSync(join(MODULE, file), join(dir, file));
+  }
+  return dir;
+}
+
+/** Replaces `from` (a string or pattern that must be present) in one file of a copy. */
+function edit(dir: string, file: string, from: string | RegExp, to: string): void {
+  const path = join(dir, file);
+  const before = readFileSync(path, 'utf8');
+  const after = before.replace(from, to);
+  if (after === before) throw new Error(`${file}: ${String(from)} not found; the breakage needs updating`);
+  writeFileSync(path, after);
+}
+
+function add(dir: string, file: string, hcl: string): void {
+  writeFileSync(join(dir, file), hcl);
+}
+
+describe('terraform module', () => {
+  it('has no violations', async () => {
+    expect(await checkTerraform(MODULE)).toEqual([]);
+  });
+
+  it('has no violations in the complete example', async () => {
+    expect(await checkTerraform(EXAMPLE)).toEqual([]);
+  });
+
+  it('declares the resources the deployment needs', async () => {
+    const hcl = await loadTerraform(MODULE);
+    const addresses = resources(hcl).map((r) => r.address);
+    expect(addresses).toEqual(
+      expect.arrayContaining([
+        'google_pubsub_topic.events',
+        'google_pubsub_topic.rejects',
+        'google_pubsub_subscription.rejects',
+        'google_cloudfunctions2_function.prescale',
+        'google_cloudfunctions2_function.reconcile',
+        'google_cloud_scheduler_job.reconcile',
+        'google_redis_instance.cache',
+        'google_secret_manager_secret.redis_auth',
+        'google_vpc_access_connector.functions',
+        'google_storage_bucket.source',
+        'kubernetes_role_v1.prescaler',
+        'kubernetes_role_binding_v1.prescaler',
+        'google_monitoring_alert_policy.reconcile_failures',
+      ]),
+    );
+    const metrics = resources(hcl, 'google_logging_metric').map((r) => text(r.body, 'filter') ?? '');
+    expect(metrics.some((f) => f.includes('jsonPayload.event="rejected"'))).toBe(true);
+    expect(metrics.some((f) => f.includes('reconcile_failed') && f.includes('severity=ERROR'))).toBe(true);
+  });
+
+  it('keeps the rejects subscription a retained pull subscription', async () => {
+    const hcl = await loadTerraform(MODULE);
+    const [sub] = resources(hcl, 'google_pubsub_subscription');
+    expect(sub?.body.retain_acked_messages).toBe(true);
+    expect(sub?.body.push_config).toBeUndefined();
+    expect(text(sub?.body, 'topic')).toContain('google_pubsub_topic.rejects');
+  });
+
+  it('gives the VPC connector a name within 25 characters for the longest prefix', async () => {
+    const hcl = await loadTerraform(MODULE);
+    const prefixRule = hcl.variable.name_prefix?.validation;
+    expect(JSON.stringify(prefixRule)).toContain('{0,13}'); // at most 15 characters
+    const [connector] = resources(hcl, 'google_vpc_access_connector');
+    const name = (text(connector?.body, 'name') ?? '').replace('${var.name_prefix}', 'x'.repeat(15));
+    expect(name.length).toBeLessThanOrEqual(25);
+  });
+});
+
+describe('checkTerraform on deliberately broken copies', () => {
+  const cases: Array<{ breakage: string; mutate: (dir: string) => void; expected: RegExp }> = [
+    {
+      breakage: 'a public invoker on reconcile',
+      mutate: (dir) =>
+        add(
+          dir,
+          'public.tf',
+          `resource "google_cloud_run_service_iam_member" "public" {
+  location = var.region
+  service  = google_cloudfunctions2_function.reconcile.name
+  role     = "roles/run.invoker"
+  member   = "allUsers"
+}
+`,
+        ),
+      expected: /^google_cloud_run_service_iam_member\.public: grants allUsers$/,
+    },
+    {
+      breakage: 'allAuthenticatedUsers as an event publisher',
+      mutate: (dir) =>
+        add(
+          dir,
+          'public.tf',
+          `resource "google_pubsub_topic_iam_member" "anyone" {
+  topic  = google_pubsub_topic.events.name
+  role   = "roles/pubsub.publisher"
+  member = "allAuthenticatedUsers"
+}
+`,
+        ),
+      expected: /^google_pubsub_topic_iam_member\.anyone: grants allAuthenticatedUsers$/,
+    },
+    {
+      breakage: 'no oidc_token on the scheduler job',
+      mutate: (dir) => edit(dir, 'scheduler.tf', /\n\s*oidc_token \{[^}]*\}/, ''),
+      expected: /^google_cloud_scheduler_job\.reconcile: no oidc_token$/,
+    },
+    {
+      breakage: 'the invoker role given to another account',
+      mutate: (dir) =>
+        edit(
+          dir,
+          'iam.tf',
+          'member   = "serviceAccount:${google_service_account.scheduler.email}"',
+          'member   = "serviceAccount:${google_service_account.prescale.email}"',
+        ),
+      expected:
+        /^google_cloud_run_service_iam_member\.reconcile_invoker: grants roles\/run\.invoker on google_cloudfunctions2_function\.reconcile to .*prescale.*only the scheduler's account/,
+    },
+    {
+      breakage: 'both functions running as one account',
+      mutate: (dir) =>
+        edit(
+          dir,
+          'functions.tf',
+          'service_account_email            = google_service_account.reconcile.email',
+          'service_account_email            = google_service_account.prescale.email',
+        ),
+      expected:
+        /^google_cloudfunctions2_function\.reconcile: shares service account google_service_account\.prescale/,
+    },
+    {
+      breakage: 'the trigger running as the function account',
+      mutate: (dir) =>
+        edit(
+          dir,
+          'functions.tf',
+          'service_account_email = google_service_account.trigger.email',
+          'service_account_email = google_service_account.prescale.email',
+        ),
+      expected:
+        /^google_cloudfunctions2_function\.prescale: event_trigger runs as google_service_account\.prescale/,
+    },
+    {
+      breakage: 'no retry on the prescale trigger',
+      mutate: (dir) => edit(dir, 'functions.tf', '"RETRY_POLICY_RETRY"', '"RETRY_POLICY_DO_NOT_RETRY"'),
+      expected:
+        /^google_cloudfunctions2_function\.prescale: event_trigger retry_policy is RETRY_POLICY_DO_NOT_RETRY/,
+    },
+    {
+      breakage: 'the AUTH string as a plain environment variable',
+      mutate: (dir) =>
+        edit(
+          dir,
+          'functions.tf',
+          'PRESCALER_KEY_PREFIX            = var.key_prefix',
+          'PRESCALER_KEY_PREFIX = var.key_prefix\n      REDIS_AUTH = google_redis_instance.cache.auth_string',
+        ),
+      expected: /^google_cloudfunctions2_function\.reconcile: REDIS_AUTH in plain environment_variables/,
+    },
+    {
+      breakage: 'a delete verb on pods',
+      mutate: (dir) =>
+        edit(dir, 'rbac.tf', 'verbs      = ["list", "patch"]', 'verbs = ["list", "patch", "delete"]'),
+      expected: /^kubernetes_role_v1\.prescaler: verb delete on \/pods is not allowed$/,
+    },
+    {
+      breakage: 'a wildcard verb',
+      mutate: (dir) => edit(dir, 'rbac.tf', 'verbs          = ["get"]', 'verbs = ["*"]'),
+      expected: /^kubernetes_role_v1\.prescaler: wildcard "\*" in a rule$/,
+    },
+    {
+      breakage: 'scale rights on every Deployment of the namespace',
+      mutate: (dir) =>
+        edit(
+          dir,
+          'rbac.tf',
+          /(resources\s+= \["deployments\/scale"\]\n)\s*resource_names\s*= each\.value\n/,
+          '$1',
+        ),
+      expected: /^kubernetes_role_v1\.prescaler: rule on apps\/deployments\/scale has no resource_names/,
+    },
+    {
+      breakage: 'a missing verb (scale-in could not patch)',
+      mutate: (dir) => edit(dir, 'rbac.tf', 'verbs          = ["get", "update", "patch"]', 'verbs = ["get"]'),
+      expected: /^kubernetes_role_v1\.prescaler: missing update, patch on apps\/deployments\/scale$/,
+    },
+    {
+      breakage: 'create rights on secrets',
+      mutate: (dir) =>
+        edit(
+          dir,
+          'rbac.tf',
+          /(\n {2}lifecycle \{)/,
+          '\n  rule {\n    api_groups = [""]\n    resources = ["secrets"]\n    verbs = ["create"]\n  }\n$1',
+        ),
+      expected: /^kubernetes_role_v1\.prescaler: grants access to \/secrets/,
+    },
+    {
+      breakage: 'a ClusterRole',
+      mutate: (dir) =>
+        add(
+          dir,
+          'cluster.tf',
+          `resource "kubernetes_cluster_role_v1" "wide" {
+  metadata {
+    name = "wide"
+  }
+}
+`,
+        ),
+      expected: /^kubernetes_cluster_role_v1\.wide: cluster-wide RBAC/,
+    },
+    {
+      breakage: 'a binding to someone else',
+      mutate: (dir) =>
+        edit(
+          dir,
+          'rbac.tf',
+          'name      = google_service_account.reconcile.email',
+          'name = "someone@example.com"',
+        ),
+      expected: /^kubernetes_role_binding_v1\.prescaler: subject someone@example\.com is not a User/,
+    },
+    {
+      breakage: 'Redis without AUTH',
+      mutate: (dir) => edit(dir, 'redis.tf', /auth_enabled\s+= true/, 'auth_enabled = false'),
+      expected: /^google_redis_instance\.cache: auth_enabled is not true$/,
+    },
+    {
+      breakage: 'Redis without TLS',
+      mutate: (dir) => edit(dir, 'redis.tf', '"SERVER_AUTHENTICATION"', '"DISABLED"'),
+      expected: /^google_redis_instance\.cache: transit_encryption_mode is DISABLED/,
+    },
+    {
+      breakage: 'a primitive role',
+      mutate: (dir) =>
+        add(
+          dir,
+          'editor.tf',
+          `resource "google_project_iam_member" "editor" {
+  project = var.project_id
+  role    = "roles/editor"
+  member  = "serviceAccount:\${google_service_account.reconcile.email}"
+}
+`,
+        ),
+      expected: /^google_project_iam_member\.editor: primitive role roles\/editor$/,
+    },
+    {
+      breakage: 'container.developer instead of clusterViewer',
+      mutate: (dir) => edit(dir, 'iam.tf', '"roles/container.clusterViewer"', '"roles/container.developer"'),
+      expected: /^google_project_iam_member\.cluster_viewer: roles\/container\.developer is broader/,
+    },
+    {
+      breakage: 'the secret readable project-wide',
+      mutate: (dir) =>
+        add(
+          dir,
+          'secret.tf',
+          `resource "google_project_iam_member" "secrets" {
+  project = var.project_id
+  role    = "roles/secretmanager.secretAccessor"
+  member  = "serviceAccount:\${google_service_account.prescale.email}"
+}
+`,
+        ),
+      expected:
+        /^google_project_iam_member\.secrets: roles\/secretmanager\.secretAccessor granted on a whole project/,
+    },
+    {
+      breakage: 'a variable without description',
+      mutate: (dir) =>
+        edit(
+          dir,
+          'variables.tf',
+          /(variable "reconcile_paused" \{\n\s*type\s*= bool\n)\s*description\s*= "[^"]*"\n/,
+          '$1',
+        ),
+      expected: /^variable\.reconcile_paused: no description$/,
+    },
+    {
+      breakage: 'a variable without type',
+      mutate: (dir) => edit(dir, 'variables.tf', /(variable "key_prefix" \{\n)\s*type\s*= string\n/, '$1'),
+      expected: /^variable\.key_prefix: no type$/,
+    },
+  ];
+
+  it.each(cases)('reports $breakage', async ({ mutate, expected }) => {
+    const dir = copyModule();
+    mutate(dir);
+    const violations = await checkTerraform(dir);
+    expect(violations).toEqual(expect.arrayContaining([expect.stringMatching(expected)]));
+  });
+
+  it('reports reconcile left without any invoker binding', async () => {
+    const dir = copyModule();
+    edit(
+      dir,
+      'iam.tf',
+      /resource "google_cloud_run_service_iam_member" "reconcile_invoker" \{[\s\S]*?\n\}\n/,
+      '',
+    );
+    edit(
+      dir,
+      'scheduler.tf',
+      /\n\s*depends_on = \[google_cloud_run_service_iam_member\.reconcile_invoker\]/,
+      '',
+    );
+    expect(await checkTerraform(dir)).toEqual([
+      "google_cloudfunctions2_function.reconcile: no roles/run.invoker binding for the scheduler's account",
+    ]);
+  });
+});
