@@ -88,3 +88,9 @@ export class KubeApiError extends PrescalerError {
 export function faultKind(error: unknown): FaultKind {
   return error instanceof PrescalerError ? error.kind : 'transient';
 }
+
+/** A rejected event could not be recorded; it must be redelivered so it is not lost. */
+export class RejectNotRecorded extends PrescalerError {
+  readonly kind = 'transient';
+  readonly code = 'reject_not_recorded';
+}

@@ -17,6 +17,11 @@
  *   scaleIns   ZSET  "ms:from:to" scale-ins of the current policy period
  *   decisions  LIST  recent decisions as JSON, newest first
  */
+/** Events rejected for good, when no rejects topic is configured (LIST, newest first). */
+export function rejectedKey(prefix: string): string {
+  return `${prefix}:rejected`;
+}
+
 export class TargetKeys {
   readonly tag: string;
 

@@ -48,7 +48,8 @@ export interface DecisionRecord {
   readonly recommended?: number;
   readonly from: number;
   readonly to: number;
-  readonly decision: Record<string, unknown>;
+  /** Kept in the recent-decisions list; omit for a pass that changed nothing. */
+  readonly decision?: Record<string, unknown>;
 }
 
 /** Tombstones of retired batches are kept a week: Pub/Sub may redeliver for up to 7 days. */
@@ -138,7 +139,7 @@ export class Ledger {
         record.recommended ?? '',
         record.from,
         record.to,
-        JSON.stringify(record.decision),
+        record.decision ? JSON.stringify(record.decision) : '',
         DECISIONS_KEPT,
       ],
     );

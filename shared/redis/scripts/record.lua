@@ -4,7 +4,7 @@
 -- ARGV[1] now (ms)
 -- ARGV[2] recommended replicas for the window, or '' to leave the window alone
 -- ARGV[3] replicas before; ARGV[4] replicas after
--- ARGV[5] the decision as JSON; ARGV[6] how many decisions to keep
+-- ARGV[5] the decision as JSON, or '' to keep none; ARGV[6] how many decisions to keep
 -- Returns the length of the decisions list.
 local now, recommended, from, to = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 if recommended ~= '' then
@@ -13,6 +13,8 @@ end
 if to < from then
   redis.call('ZADD', KEYS[2], now, now .. ':' .. from .. ':' .. to)
 end
-redis.call('LPUSH', KEYS[3], ARGV[5])
-redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[6]) - 1)
+if ARGV[5] ~= '' then
+  redis.call('LPUSH', KEYS[3], ARGV[5])
+  redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[6]) - 1)
+end
 return redis.call('LLEN', KEYS[3])

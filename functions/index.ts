@@ -1,0 +1,34 @@
+/**
+ * The Functions Framework entry points: `prescale` (CloudEvent, Pub/Sub messagePublished) and
+ * `reconcile` (HTTP, for Cloud Scheduler). Configuration is read on the first invocation, and
+ * the heavy clients (Kubernetes, Google Cloud) are imported only when first needed.
+ */
+import * as functions from '@google-cloud/functions-framework';
+import { FUNCTION_ENTRY_POINTS } from '../shared/config/env.js';
+import { handlePrescale, type PubSubMessage } from './prescale.js';
+import { runReconcile } from './reconcile.js';
+import { getRuntime } from './runtime.js';
+
+interface MessagePublishedData {
+  message?: PubSubMessage;
+}
+
+functions.cloudEvent<MessagePublishedData>(FUNCTION_ENTRY_POINTS.prescale, async (event: functions.CloudEvent<MessagePublishedData>) => {
+  await handlePrescale(getRuntime(), event.data?.message ?? {});
+});
+
+functions.http(FUNCTION_ENTRY_POINTS.reconcile, async (req, res) => {
+  const runtime = getRuntime();
+  const target = typeof req.query.target === 'string' ? req.query.target : undefined;
+  if (target !== undefined && !runtime.settings.registry.get(target)) {
+    res
+      .status(404)
+      .json({ error: `target "${target}" is not registered`, targets: runtime.settings.registry.names });
+    return;
+  }
+  const report = await runReconcile(runtime, {
+    dryRun: req.query.dryRun === 'true',
+    ...(target ? { target } : {}),
+  });
+  res.status(report.ok ? 200 : 500).json(report);
+});

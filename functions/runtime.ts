@@ -1,0 +1,49 @@
+/**
+ * Builds what the functions need, once per instance, on first use: the validated settings, one
+ * lazily connected Redis client, cluster access and the reject sink. The only module of the
+ * functions that reads process.env.
+ */
+import { systemClock } from '../shared/clock.js';
+import { loadSettings, type Settings } from '../shared/config/settings.js';
+import { ClusterAccess } from '../shared/kube/cluster.js';
+import { jsonLogger } from '../shared/log.js';
+import { RedisHandle, redisOptions } from '../shared/redis/client.js';
+import { Ledger } from '../shared/redis/ledger.js';
+import { PubSubRejectSink, RedisRejectSink, type RejectSink } from '../shared/rejects.js';
+import type { PrescaleDeps } from './prescale.js';
+
+export type Runtime = PrescaleDeps;
+
+export function createRuntime(settings: Settings = loadSettings(process.env)): Runtime {
+  const redis = new RedisHandle(redisOptions(settings.redis));
+  const rejects: RejectSink = settings.rejectsTopic
+    ? new PubSubRejectSink(settings.rejectsTopic)
+    : new RedisRejectSink(redis, settings.keyPrefix);
+  return {
+    settings,
+    redis,
+    ledger: new Ledger(settings.keyPrefix),
+    clusters: new ClusterAccess({ clock: systemClock }),
+    rejects,
+    clock: systemClock,
+    logger: jsonLogger(),
+  };
+}
+
+let runtime: Runtime | undefined;
+
+/** The instance's runtime; a configuration error is logged once per attempt and thrown. */
+export function getRuntime(): Runtime {
+  if (!runtime) {
+    try {
+      runtime = createRuntime();
+    } catch (error) {
+      jsonLogger().log('ERROR', `prescaler cannot start: ${(error as Error).message}`, {
+        event: 'config_invalid',
+        hint: (error as { hint?: string }).hint,
+      });
+      throw error;
+    }
+  }
+  return runtime;
+}

@@ -1,0 +1,100 @@
+/**
+ * An in-memory ScaleApi (the project's own interface) for tests that exercise the functions
+ * against a real Redis without a Kubernetes API: resourceVersion preconditions, conflicts and
+ * injected failures included.
+ */
+import { KubeApiError } from '../../shared/errors.js';
+import type { ClusterConnector } from '../../shared/kube/cluster.js';
+import type {
+  DeploymentState,
+  PodInfo,
+  ScaleApi,
+  ScaleRef,
+  ScaleState,
+} from '../../shared/kube/scale-api.js';
+
+interface FakeDeployment {
+  replicas: number;
+  version: number;
+  paused: boolean;
+  pods: PodInfo[];
+}
+
+export class FakeScaleApi implements ScaleApi, ClusterConnector {
+  readonly deployments = new Map<string, FakeDeployment>();
+  readonly writes: Array<{ ref: string; replicas: number }> = [];
+  readonly annotations: Array<{ pod: string; cost: string | null }> = [];
+  /** Makes the next N calls fail with this error. */
+  failNext: { error: KubeApiError; times: number } | undefined;
+  /** Makes the next N writes lose the race to another writer (409 Conflict). */
+  conflicts = 0;
+
+  add(ref: ScaleRef, replicas = 0, paused = false): void {
+    this.deployments.set(key(ref), { replicas, version: 1, paused, pods: [] });
+  }
+
+  replicas(ref: ScaleRef): number | undefined {
+    return this.deployments.get(key(ref))?.replicas;
+  }
+
+  apiFor(): Promise<ScaleApi> {
+    return Promise.resolve(this);
+  }
+
+  private get(ref: ScaleRef): FakeDeployment {
+    if (this.failNext && this.failNext.times > 0) {
+      this.failNext.times--;
+      throw this.failNext.error;
+    }
+    const deployment = this.deployments.get(key(ref));
+    if (!deployment)
+      throw new KubeApiError(404, 'NotFound', `deployments.apps "${ref.deployment}" not found`);
+    return deployment;
+  }
+
+  readScale(ref: ScaleRef): Promise<ScaleState> {
+    const d = this.get(ref);
+    return Promise.resolve({
+      replicas: d.replicas,
+      resourceVersion: String(d.version),
+      selector: `app=${ref.deployment}`,
+    });
+  }
+
+  async readDeployment(ref: ScaleRef): Promise<DeploymentState> {
+    return { ...(await this.readScale(ref)), paused: this.get(ref).paused };
+  }
+
+  writeScale(ref: ScaleRef, replicas: number, resourceVersion: string): Promise<ScaleState> {
+    const d = this.get(ref);
+    if (this.conflicts > 0) {
+      this.conflicts--;
+      d.version++;
+    }
+    if (resourceVersion !== '' && resourceVersion !== String(d.version)) {
+      throw new KubeApiError(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on deployments.apps "${ref.deployment}"`,
+      );
+    }
+    d.replicas = replicas;
+    d.version++;
+    this.writes.push({ ref: key(ref), replicas });
+    return this.readScale(ref);
+  }
+
+  listPods(namespace: string, selector: string): Promise<PodInfo[]> {
+    const name = selector.replace(/^app=/, '');
+    return Promise.resolve(this.get({ namespace, deployment: name }).pods);
+  }
+
+  setDeletionCost(_namespace: string, pod: string, cost: string | null): Promise<void> {
+    this.annotations.push({ pod, cost });
+    return Promise.resolve();
+  }
+}
+
+function key(ref: ScaleRef): string {
+  return `${ref.namespace}/${ref.deployment}`;
+}
