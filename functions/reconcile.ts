@@ -110,7 +110,7 @@ async function reconcileTarget(
     const ranking = rankPods(states, nowMs);
     busyPods = ranking.busy;
     changes = ranking.changes;
-    decision = decide({ ...input, removable: ranking.removable, busy: ranking.busy });
+    decision = decide({ ...input, mustKeep: ranking.mustKeep, busy: ranking.busy });
   }
 
   const changing = decision.to !== deployment.replicas;

@@ -24,6 +24,11 @@ export interface Ranking {
   readonly changes: readonly CostChange[];
   /** How many pods the ReplicaSet can remove before reaching a busy one. */
   readonly removable: number;
+  /**
+   * The lowest replica count that removes no busy pod: the pods from the first busy one on in
+   * the deletion order. (A ReplicaSet scaled to N deletes `pods - N` pods from the front.)
+   */
+  readonly mustKeep: number;
   readonly busy: number;
 }
 
@@ -43,6 +48,7 @@ export function rankPods(pods: readonly PodState[], nowMs: number): Ranking {
   return {
     changes,
     removable: firstBusy === -1 ? order.length : firstBusy,
+    mustKeep: firstBusy === -1 ? 0 : order.length - firstBusy,
     busy: pods.filter((pod) => pod.inFlight > 0).length,
   };
 }

@@ -32,8 +32,8 @@ export interface ReconcileInput {
   readonly windowMax?: number | undefined;
   readonly recentScaleIns: readonly ScaleInEvent[];
   readonly paused: boolean;
-  /** From rankPods: pods removable before a busy one; undefined until the pods were read. */
-  readonly removable?: number | undefined;
+  /** From rankPods: the fewest replicas that remove no busy pod; undefined until pods were read. */
+  readonly mustKeep?: number | undefined;
   readonly busy?: number | undefined;
 }
 
@@ -50,7 +50,7 @@ export interface Decision {
 
 /** The lowest count the step policies allow now. */
 export function policyFloor(
-  scaleIn: TargetSpec['scaleIn'],
+  scaleIn: Pick<TargetSpec['scaleIn'], 'policies' | 'selectPolicy'>,
   current: number,
   recent: readonly ScaleInEvent[],
   nowMs: number,
@@ -102,10 +102,10 @@ export function decide(input: ReconcileInput): Decision {
   if (floor > stabilized) reason += ` (step limited: ${stabilized} wanted)`;
   if (to >= current) return hold(`step limit reached for this period (${stabilized} wanted)`);
 
-  if (input.removable === undefined) {
+  if (input.mustKeep === undefined) {
     return { action: 'none', desired, to: current, reason: `${reason}; checking pods`, needsPods: true };
   }
-  const busyFloor = current - input.removable;
+  const busyFloor = input.mustKeep;
   if (busyFloor > to) {
     to = busyFloor;
     reason += `; kept ${busyFloor} so no busy pod is removed (${input.busy ?? 0} busy)`;

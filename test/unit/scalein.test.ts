@@ -32,30 +32,30 @@ describe('decide', () => {
     ['holds for the stabilization window', { current: 10, work: work(2), windowMax: 10 }, 'none', 10],
     [
       'scales in to the window maximum',
-      { current: 10, work: work(2), windowMax: 8, removable: 10 },
+      { current: 10, work: work(2), windowMax: 8, mustKeep: 0 },
       'scale_in',
       8,
     ],
-    ['steps by the Pods policy', { current: 10, work: work(0), removable: 10 }, 'scale_in', 6],
-    ['goes to zero from within one step', { current: 3, work: work(0), removable: 3 }, 'scale_in', 0],
+    ['steps by the Pods policy', { current: 10, work: work(0), mustKeep: 0 }, 'scale_in', 6],
+    ['goes to zero from within one step', { current: 3, work: work(0), mustKeep: 0 }, 'scale_in', 0],
     [
       'counts removals earlier in the period',
-      { current: 8, work: work(0), removable: 8, recentScaleIns: [{ atMs: NOW - 10_000, from: 10, to: 8 }] },
+      { current: 8, work: work(0), mustKeep: 0, recentScaleIns: [{ atMs: NOW - 10_000, from: 10, to: 8 }] },
       'scale_in',
       6,
     ],
     [
       'forgets removals older than the period',
-      { current: 8, work: work(0), removable: 8, recentScaleIns: [{ atMs: NOW - 31_000, from: 12, to: 8 }] },
+      { current: 8, work: work(0), mustKeep: 0, recentScaleIns: [{ atMs: NOW - 31_000, from: 12, to: 8 }] },
       'scale_in',
       4,
     ],
-    ['never removes a busy pod', { current: 10, work: work(0), removable: 1, busy: 9 }, 'scale_in', 9],
-    ['holds when every pod is busy', { current: 10, work: work(0), removable: 0, busy: 10 }, 'none', 10],
+    ['never removes a busy pod', { current: 10, work: work(0), mustKeep: 9, busy: 9 }, 'scale_in', 9],
+    ['holds when every pod is busy', { current: 10, work: work(0), mustKeep: 10, busy: 10 }, 'none', 10],
     ['asks for the pods before a scale-in', { current: 10, work: work(0) }, 'none', 10],
     [
       'respects minReplicas',
-      { target: { ...target, minReplicas: 8 }, current: 10, work: work(0), removable: 10 },
+      { target: { ...target, minReplicas: 8 }, current: 10, work: work(0), mustKeep: 0 },
       'scale_in',
       8,
     ],
@@ -64,7 +64,7 @@ describe('decide', () => {
       {
         target: { ...target, scaleIn: { ...scaleIn, selectPolicy: 'Disabled' as const } },
         current: 10,
-        removable: 10,
+        mustKeep: 0,
       },
       'none',
       10,
@@ -79,7 +79,7 @@ describe('decide', () => {
     const decision = decide(input({ work: work(0) }));
     expect(decision.needsPods).toBe(true);
     expect(decision.reason).toContain('checking pods');
-    const busy = decide(input({ work: work(0), removable: 1, busy: 9 }));
+    const busy = decide(input({ work: work(0), mustKeep: 9, busy: 9 }));
     expect(busy.reason).toContain('kept 9 so no busy pod is removed (9 busy)');
   });
 });

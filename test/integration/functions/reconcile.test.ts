@@ -1,0 +1,168 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { ManualClock } from '../../../shared/clock.js';
+import { parseRegistry } from '../../../shared/config/registry.js';
+import type { Settings } from '../../../shared/config/settings.js';
+import { MemoryLogger } from '../../../shared/log.js';
+import { RedisHandle, redisOptions } from '../../../shared/redis/client.js';
+import { Ledger } from '../../../shared/redis/ledger.js';
+import { ProgressReporter } from '../../../shared/redis/progress.js';
+import { runReconcile, type ReconcileDeps } from '../../../functions/reconcile.js';
+import { FakeScaleApi } from '../../support/fake-scale-api.js';
+import { RedisServer } from '../../support/redis-server.js';
+
+const T = 'acme/resnet101/v1';
+const ref = { namespace: 'tf-serving', deployment: 'resnet' };
+const START = 1_700_000_000_000;
+
+describe('reconcile scenarios (virtual time, real Redis, fake Kubernetes API)', () => {
+  let server: RedisServer;
+  let deps: ReconcileDeps;
+  let kube: FakeScaleApi;
+  let clock: ManualClock;
+  let logger: MemoryLogger;
+  let worker: ProgressReporter;
+
+  beforeAll(async () => {
+    server = await RedisServer.start();
+  });
+  afterAll(async () => {
+    await deps.redis.close();
+    await server.stop();
+  });
+  beforeEach(async () => {
+    if (!server.running) await server.restart();
+    if (deps) await deps.redis.close();
+    const prefix = `t${randomUUID().slice(0, 8)}`;
+    const settings: Settings = {
+      registry: parseRegistry({
+        targets: {
+          [T]: {
+            cluster: { kubeconfig: '/unused' },
+            ...ref,
+            imagesPerReplica: 1,
+            maxReplicas: 50,
+            scaleIn: {
+              stabilizationSeconds: 30,
+              policies: [{ type: 'Pods', value: 4, periodSeconds: 15 }],
+              staleSeconds: 120,
+            },
+          },
+        },
+      }),
+      redis: { url: server.url },
+      keyPrefix: prefix,
+      maxImagesPerEvent: 1000,
+      reconcileConcurrency: 4,
+    };
+    kube = new FakeScaleApi();
+    kube.add(ref, 0);
+    clock = new ManualClock(START);
+    logger = new MemoryLogger();
+    deps = {
+      settings,
+      redis: new RedisHandle(redisOptions(settings.redis)),
+      ledger: new Ledger(prefix),
+      clusters: kube,
+      clock,
+      logger,
+    };
+    worker = new ProgressReporter(await deps.redis.get(), T, 'pod-0', prefix);
+  });
+
+  async function announce(batchId: string, images: number) {
+    await deps.ledger.register(await deps.redis.get(), T, { batchId, images }, clock.now());
+  }
+  async function pass(options = {}) {
+    const report = await runReconcile(deps, options);
+    return report.targets[0]!;
+  }
+  async function tick(seconds: number) {
+    clock.advance(seconds * 1000);
+    return pass();
+  }
+
+  it('bursts up, then steps down after the window as work drains, down to zero', async () => {
+    await announce('b1', 10);
+    expect(await pass()).toMatchObject({
+      action: 'scale_up',
+      current: 0,
+      applied: 10,
+      outstanding: 10,
+      openBatches: 1,
+    });
+    await worker.done('b1', 8);
+    // The window still holds the recommendation of 10 for 30 s.
+    expect(await tick(15)).toMatchObject({ action: 'none', applied: null, desired: 2, outstanding: 2 });
+    expect(await tick(16)).toMatchObject({ action: 'scale_in', current: 10, applied: 6, busyPods: 0 });
+    expect(await tick(5)).toMatchObject({ action: 'none', applied: null, current: 6 }); // step limit: 4 per 15 s
+    expect(await tick(11)).toMatchObject({ action: 'scale_in', current: 6, applied: 2 });
+    await worker.done('b1', 2);
+    const retired = await tick(15);
+    expect(retired.retired).toEqual(['b1']);
+    expect(retired.outstanding).toBe(0);
+    const replicas: number[] = [];
+    for (let i = 0; i < 5; i++) replicas.push((await tick(16)).applied ?? kube.replicas(ref)!);
+    expect(replicas.at(-1)).toBe(0);
+    expect(kube.writes.map((w) => w.replicas)).toEqual([10, 6, 2, 0]);
+  });
+
+  it('scales up when an event was lost, and writes only when the count changes', async () => {
+    kube.add(ref, 2);
+    await announce('b1', 5);
+    expect(await pass()).toMatchObject({ action: 'scale_up', applied: 5 });
+    expect(await tick(1)).toMatchObject({ action: 'none', applied: null });
+    expect(kube.writes).toHaveLength(1);
+  });
+
+  it('expires a stalled batch with a warning, and capacity follows', async () => {
+    await announce('stuck', 4);
+    await pass();
+    const expired = await tick(121);
+    expect(expired.expired).toEqual([{ batchId: 'stuck', outstanding: 4 }]);
+    expect(logger.entries.find((e) => e.event === 'batches_expired')).toMatchObject({
+      severity: 'WARNING',
+      target: T,
+    });
+    await tick(31);
+    expect(kube.replicas(ref)).toBe(0);
+  });
+
+  it('with Redis down, does not scale in, and reports the error', async () => {
+    kube.add(ref, 6);
+    await server.kill();
+    const report = await runReconcile(deps);
+    expect(report.ok).toBe(false);
+    expect(report.targets[0]).toMatchObject({
+      action: 'error',
+      applied: null,
+      error: { code: 'redis_unavailable', kind: 'transient' },
+    });
+    expect(kube.replicas(ref)).toBe(6);
+    expect(logger.entries.find((e) => e.event === 'reconcile_failed')).toMatchObject({
+      severity: 'ERROR',
+      target: T,
+    });
+  });
+
+  it('a dry run returns the plan and writes nothing', async () => {
+    await announce('b1', 3);
+    const planned = await pass({ dryRun: true });
+    expect(planned).toMatchObject({ action: 'scale_up', applied: null, desired: 3 });
+    expect(planned.reason).toContain('dry run: would set 3');
+    expect(kube.writes).toHaveLength(0);
+    const redis = await deps.redis.get();
+    expect(await redis.exists(deps.ledger.keys(T).window)).toBe(0);
+  });
+
+  it('leaves a paused Deployment alone', async () => {
+    kube.add(ref, 8, true);
+    expect(await pass()).toMatchObject({ action: 'paused', applied: null });
+    expect(kube.replicas(ref)).toBe(8);
+  });
+
+  it('limits a pass to one target with ?target=', async () => {
+    const report = await runReconcile(deps, { target: 'acme/other/v1' });
+    expect(report.targets).toEqual([]);
+  });
+});
