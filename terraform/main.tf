@@ -1,24 +1,12 @@
 /**
  * prescaler: scale GKE Deployments up when a batch of images is announced on Pub/Sub, and back
  * in as the work drains. This file holds the shared locals, the service accounts and the source
- * bucket; the other files are split by concern (pubsub, redis, functions, scheduler, iam, rbac,
- * monitoring).
+ * bucket; the other files are split by concern (registry, pubsub, redis, functions, scheduler,
+ * iam, rbac, monitoring).
  */
 
 locals {
   labels = merge({ "app" = "prescaler", "managed-by" = "terraform" }, var.labels)
-
-  # The registry the functions read, as JSON. Optional attributes left unset are null in the typed
-  # variable; they are dropped here so the JSON carries only what the operator wrote and the
-  # functions apply their own defaults. (A for expression over an object keeps each attribute's
-  # type, so the result is an object of mixed types, which jsonencode renders as-is.)
-  registry = {
-    for key, t in var.targets : key => merge(
-      { for k, v in t : k => v if v != null && k != "scaleIn" },
-      { for k, v in { scaleIn = t.scaleIn } : k => { for kk, vv in v : kk => vv if vv != null } if v != null },
-    )
-  }
-  targets_json = jsonencode({ targets = local.registry })
 
   # Projects holding the targets' clusters: the function accounts need container.clusters.get there.
   cluster_projects = toset([for t in values(var.targets) : t.cluster.project])

@@ -6,8 +6,8 @@
  * offending block (`google_cloud_scheduler_job.reconcile: no oidc_token`), so a test can break a
  * copy of the module on purpose and see the right block named.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 
 /** A block body as hcl2json renders it: attributes as values, nested blocks as arrays of bodies. */
@@ -470,4 +470,39 @@ export function functionEnv(fn: Resource): { plain: Body; secret: string[] } {
       return key ? [key] : [];
     }),
   };
+}
+
+/** The registry as the module renders it (registry.tf): jsonencode({ targets = ... }), unset optionals dropped. */
+export function renderRegistry(targets: unknown): unknown {
+  const dropNulls = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(dropNulls);
+    if (isBody(value)) {
+      return Object.fromEntries(
+        Object.entries(value)
+          .filter(([, v]) => v !== null && v !== undefined)
+          .map(([k, v]) => [k, dropNulls(v)]),
+      );
+    }
+    return value;
+  };
+  return JSON.parse(JSON.stringify({ targets: dropNulls(targets) })) as unknown;
+}
+
+/** Path of an executable on PATH, or undefined. */
+export function onPath(command: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    try {
+      accessSync(join(dir, command), constants.X_OK);
+      return join(dir, command);
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
+}
+
+/** Environment for running terraform in tests: no user CLI config, no version check calls. */
+export function terraformEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, TF_CLI_CONFIG_FILE: '/dev/null', CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1' };
 }
