@@ -27,3 +27,13 @@ output "redis_auth_secret_id" {
   description = "Secret holding the Redis AUTH string."
   value       = module.prescaler.redis_auth_secret_id
 }
+
+output "redis_port" {
+  description = "Port of the Memorystore instance (TLS)."
+  value       = module.prescaler.redis_port
+}
+
+output "redis_ca_cert" {
+  description = "PEM of the Memorystore server CA(s) for the workers' TLS."
+  value       = module.prescaler.redis_ca_cert
+}
