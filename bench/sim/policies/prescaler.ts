@@ -1,0 +1,96 @@
+/**
+ * Policy: prescaler itself, driving the decision core exactly as the functions do.
+ * - prescale, on each announcement: the batch is in the ledger, `sizeFor` sizes the target's
+ *   outstanding work and the Deployment goes to max(current, desired) at once (prescale never
+ *   lowers), e.g. 400 images at 1 per replica, max 50 -> 50.
+ * - reconcile, every 15 s: `decide` with the target's scaleIn settings, the stabilization window
+ *   and scale-in history kept here as the Redis ledger keeps them (each pass records its desired
+ *   count; each scale-in is remembered for the longest policy period); when a scale-in is due,
+ *   `rankPods` gives the pod-deletion-cost annotations and the fewest replicas that remove no
+ *   busy pod (`mustKeep`), and `decide` is asked again with them.
+ * The `unranked` variant is the same but trusts the ReplicaSet to pick victims (no annotations,
+ * mustKeep 0): it shows what the ranking is for.
+ */
+import type { ScaleInEvent } from '../../../shared/redis/ledger.js';
+import { rankPods } from '../../../shared/ranking.js';
+import { decide, type ReconcileInput } from '../../../shared/scalein.js';
+import { sizeFor, type WorkSummary } from '../../../shared/sizing.js';
+import type { DeploymentView, PolicyKind } from '../policy.js';
+import { uniform } from '../random.js';
+
+export const RECONCILE_SECONDS = 15;
+
+export interface PrescalerOptions {
+  readonly reconcileSeconds?: number;
+  /** False: no pod ranking, the ReplicaSet picks the pods to remove on its own. */
+  readonly rank?: boolean;
+}
+
+function workOf(view: DeploymentView): WorkSummary {
+  return { outstanding: view.outstanding, openBatches: view.openBatches, deadlines: [] };
+}
+
+export function prescalerPolicy(options: PrescalerOptions = {}): PolicyKind {
+  const every = options.reconcileSeconds ?? RECONCILE_SECONDS;
+  const rank = options.rank ?? true;
+  return {
+    name: rank ? 'prescaler' : 'prescaler-unranked',
+    label: rank
+      ? `prescaler: prescale on announcement, reconcile every ${every} s, pods ranked`
+      : `prescaler without pod ranking (ReplicaSet picks victims), reconcile every ${every} s`,
+    create(target, random) {
+      const windowMs = target.scaleIn.stabilizationSeconds * 1000;
+      const periodMs = Math.max(...target.scaleIn.policies.map((p) => p.periodSeconds)) * 1000;
+      let window: Array<{ atMs: number; replicas: number }> = [];
+      let scaleIns: ScaleInEvent[] = [];
+      return {
+        initialReplicas: target.minReplicas,
+        announce(_batch, view) {
+          const sizing = sizeFor(target, workOf(view), view.nowMs);
+          return { replicas: Math.max(view.replicas, sizing.replicas) };
+        },
+        loops: [
+          {
+            name: 'reconcile',
+            everySeconds: every,
+            offsetSeconds: uniform(random, 0, every),
+            observe(view) {
+              const nowMs = view.nowMs;
+              // As reconcile.lua: entries older than the window / the longest period are dropped.
+              window = window.filter((entry) => entry.atMs >= nowMs - windowMs);
+              scaleIns = scaleIns.filter((event) => event.atMs >= nowMs - periodMs);
+              const input: ReconcileInput = {
+                target,
+                current: view.replicas,
+                work: workOf(view),
+                nowMs,
+                windowMax: window.length > 0 ? Math.max(...window.map((entry) => entry.replicas)) : undefined,
+                recentScaleIns: scaleIns,
+                paused: false,
+              };
+              let decision = decide(input);
+              let annotations;
+              if (decision.needsPods) {
+                const busy = view.pods.filter((pod) => pod.inFlight > 0).length;
+                if (rank) {
+                  const ranking = rankPods(view.pods, nowMs);
+                  decision = decide({ ...input, mustKeep: ranking.mustKeep, busy: ranking.busy });
+                  if (decision.action === 'scale_in') annotations = ranking.changes;
+                } else {
+                  decision = decide({ ...input, mustKeep: 0, busy });
+                }
+              }
+              window.push({ atMs: nowMs, replicas: decision.desired });
+              if (decision.to < view.replicas)
+                scaleIns.push({ atMs: nowMs, from: view.replicas, to: decision.to });
+              return { replicas: decision.to, annotations };
+            },
+          },
+        ],
+      };
+    },
+  };
+}
+
+export const prescaler = prescalerPolicy();
+export const prescalerUnranked = prescalerPolicy({ rank: false });

@@ -1,0 +1,95 @@
+/**
+ * The built-in workloads, all drawn from a seed, for the seeds' target: TF Serving ResNet-101
+ * (and the Celery worker of the same shape), 1 image per replica, model load 30 s, 5 s an
+ * image, at most 50 replicas. The registry goes through `parseRegistry`, so the scale-in
+ * settings are the registry's defaults, as a user who does not set them gets.
+ */
+import { parseRegistry, type Registry } from '../../shared/config/registry.js';
+import { integer, stream, uniform } from './random.js';
+import type { Batch, Workload } from './workload.js';
+
+export const SEED_TARGET = 'acme/resnet101/v1';
+
+export function benchRegistry(): Registry {
+  return parseRegistry({
+    targets: {
+      [SEED_TARGET]: {
+        cluster: { project: 'my-project', location: 'europe-west1', name: 'ml' },
+        namespace: 'tf-serving',
+        deployment: 'image-classifier-resnet101',
+        imagesPerReplica: 1,
+        minReplicas: 0,
+        maxReplicas: 50,
+        startupSeconds: 30,
+        secondsPerImage: 5,
+      },
+    },
+  });
+}
+
+const HOUR = 3600;
+
+interface Shape {
+  readonly name: string;
+  readonly description: string;
+  /** First arrival, then the gap to each next one, seconds: [min, max) drawn uniformly. */
+  readonly first: readonly [number, number];
+  readonly gap: readonly [number, number];
+  /** Images per batch: [min, max] drawn uniformly. */
+  readonly images: readonly [number, number];
+}
+
+function draw(shape: Shape, seed: number, target: string): Workload {
+  const random = stream(seed, shape.name);
+  const batches: Batch[] = [];
+  for (let t = uniform(random, ...shape.first); t < HOUR; t += uniform(random, ...shape.gap)) {
+    batches.push({
+      target,
+      batchId: `${shape.name}-${batches.length + 1}`,
+      atSeconds: round(t),
+      images: integer(random, ...shape.images),
+    });
+  }
+  return { name: shape.name, description: shape.description, batches, durationSeconds: HOUR };
+}
+
+/**
+ * Bursts of 40 to 400 images, the next one 90 to 360 s after the previous (seeded, uniform):
+ * about 16 bursts an hour. At 50 replicas a 400-image burst needs 70 s from a cold start, so
+ * an autoscaler that keeps up sees idle gaps between bursts.
+ */
+export function burstWorkload(seed: number, target = SEED_TARGET): Workload {
+  const description = 'bursts of 40-400 images every 90-360 s for an hour';
+  return draw(
+    { name: 'burst', description, first: [30, 120], gap: [90, 360], images: [40, 400] },
+    seed,
+    target,
+  );
+}
+
+/** A steady trickle: 1 to 4 images every 2 to 8 s for an hour (about 0.5 images a second). */
+export function trickleWorkload(seed: number, target = SEED_TARGET): Workload {
+  const description = '1-4 images every 2-8 s for an hour';
+  return draw({ name: 'trickle', description, first: [0, 8], gap: [2, 8], images: [1, 4] }, seed, target);
+}
+
+/** Long idle gaps: a batch of 100 to 300 images, then 15 to 25 minutes of nothing, for an hour. */
+export function idleWorkload(seed: number, target = SEED_TARGET): Workload {
+  const description = '100-300 images, then 15-25 min idle, for an hour';
+  return draw(
+    { name: 'idle', description, first: [30, 120], gap: [900, 1500], images: [100, 300] },
+    seed,
+    target,
+  );
+}
+
+function round(seconds: number): number {
+  return Math.round(seconds * 1000) / 1000;
+}
+
+export const WORKLOADS = { burst: burstWorkload, trickle: trickleWorkload, idle: idleWorkload } as const;
+export type WorkloadName = keyof typeof WORKLOADS;
+export const WORKLOAD_NAMES = Object.keys(WORKLOADS) as WorkloadName[];
+export function isWorkloadName(name: string): name is WorkloadName {
+  return Object.hasOwn(WORKLOADS, name);
+}
