@@ -1,0 +1,72 @@
+/**
+ * `npm run bench [-- --only NAME] [-- --strict]`: runs every suite of bench/suites.ts, prints
+ * one table of all figures and writes them to bench/results/results.json. Misses against a
+ * target are reported, not hidden; `--strict` turns them into a non-zero exit code.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { formatTable } from './sim/table.js';
+import type { Result } from './suite.js';
+import { SUITES } from './suites.js';
+
+export const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
+
+function show(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (Number.isInteger(value)) return String(value);
+  return Math.abs(value) >= 100
+    ? value.toFixed(0)
+    : Math.abs(value) >= 10
+      ? value.toFixed(1)
+      : value.toFixed(2);
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: { only: { type: 'string' }, strict: { type: 'boolean', default: false } },
+    strict: true,
+  });
+  const suites = values.only ? SUITES.filter((s) => s.name === values.only) : SUITES;
+  if (suites.length === 0) {
+    process.stderr.write(
+      `no suite named "${values.only}" (suites: ${SUITES.map((s) => s.name).join(', ')})\n`,
+    );
+    return 2;
+  }
+  const results: Result[] = [];
+  const timings: Array<{ suite: string; seconds: number }> = [];
+  for (const suite of suites) {
+    const started = performance.now();
+    results.push(...(await suite.run()));
+    timings.push({ suite: suite.name, seconds: (performance.now() - started) / 1000 });
+  }
+
+  const rows = results.map((r) => [
+    r.suite,
+    r.metric,
+    show(r.value),
+    r.unit,
+    r.target ?? '',
+    r.pass === undefined ? '' : r.pass ? 'pass' : 'MISS',
+  ]);
+  process.stdout.write(`${formatTable(['suite', 'metric', 'value', 'unit', 'target', 'result'], rows)}\n\n`);
+  const judged = results.filter((r) => r.pass !== undefined);
+  const missed = judged.filter((r) => r.pass === false);
+  for (const t of timings) process.stdout.write(`${t.suite}: ${t.seconds.toFixed(1)} s\n`);
+  process.stdout.write(`${judged.length - missed.length} of ${judged.length} targets met\n`);
+
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = `${RESULTS_DIR}results.json`;
+  writeFileSync(file, `${JSON.stringify({ node: process.version, suites: timings, results }, null, 2)}\n`);
+  process.stdout.write(`figures: ${file}\n`);
+  return values.strict && missed.length > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,8 @@
+/**
+ * Every benchmark `npm run bench` runs, in order. Adding one is one line: import its Suite and
+ * list it here.
+ */
+import type { Suite } from './suite.js';
+import { policiesSuite } from './suites/policies.js';
+
+export const SUITES: readonly Suite[] = [policiesSuite];
