@@ -1,0 +1,211 @@
+/**
+ * Child processes of the local stack. Each child runs in its own process group, so stopping it
+ * reaches everything it started (a launcher script and its JVM, npm and node); its output goes
+ * line by line to a log file and to optional listeners. `ProcessGroup.stopAll()` sends SIGTERM
+ * to every group, waits, then SIGKILLs what is left, so no process of the stack outlives it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export type LineListener = (line: string, stream: 'stdout' | 'stderr') => void;
+
+export interface ChildSpec {
+  /** A short name for messages and the log file. */
+  readonly name: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  /** Where stdout and stderr are appended; omitted: not kept. */
+  readonly logFile?: string;
+}
+
+export interface Exit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+export class Child {
+  readonly exited: Promise<Exit>;
+  private exit: Exit | undefined;
+  private readonly listeners: LineListener[] = [];
+  private readonly log: WriteStream | undefined;
+  private readonly tail: string[] = [];
+
+  constructor(
+    readonly spec: ChildSpec,
+    private readonly process: ChildProcess,
+  ) {
+    this.log = spec.logFile ? createWriteStream(spec.logFile, { flags: 'a' }) : undefined;
+    this.exited = new Promise((resolve) => {
+      process.once('exit', (code, signal) => {
+        this.exit = { code, signal };
+        resolve(this.exit);
+      });
+      process.once('error', (error) => {
+        this.tail.push(`spawn failed: ${error.message}`);
+        this.exit ??= { code: 127, signal: null };
+        resolve(this.exit);
+      });
+    });
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const source = process[stream];
+      if (!source) continue;
+      createInterface({ input: source }).on('line', (line) => {
+        this.log?.write(line + '\n');
+        this.tail.push(line);
+        if (this.tail.length > 20) this.tail.shift();
+        for (const listener of this.listeners) listener(line, stream);
+      });
+    }
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  /** The process id, which is also its process group id. */
+  get pid(): number {
+    return this.process.pid ?? -1;
+  }
+
+  get running(): boolean {
+    return this.exit === undefined;
+  }
+
+  /** The last lines the child printed, for error messages. */
+  get lastLines(): string {
+    return this.tail.join('\n');
+  }
+
+  onLine(listener: LineListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** SIGTERM to the whole group, SIGKILL after `graceMs`; resolves once the child has exited. */
+  async stop(graceMs = 3000): Promise<void> {
+    if (this.running) {
+      signalGroup(this.pid, 'SIGTERM');
+      const timer = sleep(graceMs).then(() => 'timeout' as const);
+      if ((await Promise.race([this.exited, timer])) === 'timeout') signalGroup(this.pid, 'SIGKILL');
+      await this.exited;
+    }
+    // The leader may be gone while others of its group linger (a JVM forked by a script).
+    if (groupAlive(this.pid)) {
+      signalGroup(this.pid, 'SIGKILL');
+      for (let i = 0; i < 100 && groupAlive(this.pid); i++) await sleep(20);
+    }
+    await new Promise<void>((resolve) => (this.log ? this.log.end(resolve) : resolve()));
+  }
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  if (pid <= 0) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: the group is gone already.
+  }
+}
+
+/** Whether any process of the group led by `pid` is still alive. */
+export function groupAlive(pid: number): boolean {
+  if (pid <= 0) return false;
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether the process `pid` is alive. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The children of one stack, stopped together in reverse order of start. */
+export class ProcessGroup {
+  private readonly children: Child[] = [];
+
+  spawn(spec: ChildSpec): Child {
+    const child = spawn(spec.command, [...spec.args], {
+      cwd: spec.cwd,
+      env: spec.env ?? process.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const handle = new Child(spec, child);
+    this.children.push(handle);
+    return handle;
+  }
+
+  get all(): readonly Child[] {
+    return this.children;
+  }
+
+  /** Every process id ever started here (each also a process group id). */
+  get pids(): number[] {
+    return this.children.map((c) => c.pid).filter((pid) => pid > 0);
+  }
+
+  async stopAll(graceMs = 3000): Promise<void> {
+    const children = [...this.children].reverse();
+    await Promise.all(children.map((c) => c.stop(graceMs)));
+  }
+}
+
+/** A free TCP port on the loopback interface. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Polls `probe` until it returns true; throws after `timeoutMs` with `what` and, when the
+ * child died first, its last output.
+ */
+export async function waitUntil(
+  what: string,
+  probe: () => Promise<boolean>,
+  timeoutMs: number,
+  child?: Child,
+  intervalMs = 50,
+): Promise<void> {
+  const attempts = Math.ceil(timeoutMs / intervalMs);
+  for (let i = 0; i < attempts; i++) {
+    if (child && !child.running) {
+      throw new Error(`${child.name} exited before ${what}:\n${child.lastLines}`);
+    }
+    if (await probe().catch(() => false)) return;
+    await sleep(intervalMs);
+  }
+  const output = child ? `; its last output:\n${child.lastLines}` : '';
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${output}`);
+}
+
+/** True when an HTTP GET of `url` answers at all (any status). */
+export async function answers(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    await response.arrayBuffer();
+    return true;
+  } catch {
+    return false;
+  }
+}
