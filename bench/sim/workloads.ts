@@ -10,7 +10,8 @@ import type { Batch, Workload } from './workload.js';
 
 export const SEED_TARGET = 'acme/resnet101/v1';
 
-export function benchRegistry(): Registry {
+/** The seeds' target; `over` replaces top-level settings (the tests use it for other shapes). */
+export function benchRegistry(over: Record<string, unknown> = {}): Registry {
   return parseRegistry({
     targets: {
       [SEED_TARGET]: {
@@ -22,6 +23,7 @@ export function benchRegistry(): Registry {
         maxReplicas: 50,
         startupSeconds: 30,
         secondsPerImage: 5,
+        ...over,
       },
     },
   });
