@@ -20,7 +20,7 @@ const gkeCluster = z.strictObject({
   project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, {
     error: 'must be a Google Cloud project id (6-30 lowercase letters, digits, hyphens)',
   }),
-  location: z.string().regex(/^[a-z]+-[a-z]+[0-9](-[a-z])?$/, {
+  location: z.string().regex(/^[a-z]+-[a-z]+[0-9]+(-[a-z])?$/, {
     error: 'must be a region or zone such as europe-west1 or europe-west1-b',
   }),
   name: z

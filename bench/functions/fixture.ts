@@ -1,0 +1,98 @@
+/**
+ * What the function benchmarks stand on: a private redis-server, the Kubernetes API emulator over
+ * HTTPS in its own process with `count` Deployments, a kubeconfig for it, and a registry of matching targets.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseRegistry, type Registry } from '../../shared/config/registry.js';
+import { RedisServer } from '../../test/support/redis-server.js';
+
+export interface Fixture {
+  readonly redis: RedisServer;
+  readonly registry: Registry;
+  readonly kubeconfig: string;
+  stop(): Promise<void>;
+}
+
+export const targetName = (i: number) => `bench/model-${i}/v1`;
+export const deploymentName = (i: number) => `model-${i}`;
+
+export async function startFixture(
+  count: number,
+  imagesPerReplica = 4,
+  maxReplicas = 1000,
+  replicas = 0,
+): Promise<Fixture> {
+  const redis = await RedisServer.start();
+  const docs: string[] = [];
+  for (let i = 0; i < count; i++) {
+    docs.push(`apiVersion: apps/v1
+kind: Deployment
+metadata: { name: ${deploymentName(i)}, namespace: bench }
+spec:
+  replicas: ${replicas}
+  selector: { matchLabels: { app: ${deploymentName(i)} } }
+  template:
+    metadata: { labels: { app: ${deploymentName(i)} } }
+    spec: { containers: [{ name: main, image: model }] }`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'prescaler-bench-'));
+  const kubeconfig = join(dir, 'kubeconfig');
+  const manifests = join(dir, 'deployments.yaml');
+  writeFileSync(manifests, docs.join('\n---\n'));
+  // The API server runs in its own process, as it would in a cluster, not on the bench's thread.
+  const emulator = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'emulator/kube/main.ts',
+      '--port',
+      '0',
+      '--kubeconfig',
+      kubeconfig,
+      '--manifests',
+      manifests,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    emulator.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('kubeconfig:')) resolve();
+    });
+    emulator.once('exit', (code) => reject(new Error(`kube emulator exited with ${code}: ${out}`)));
+  });
+  const targets: Record<string, unknown> = {};
+  for (let i = 0; i < count; i++) {
+    targets[targetName(i)] = {
+      cluster: { kubeconfig },
+      namespace: 'bench',
+      deployment: deploymentName(i),
+      imagesPerReplica,
+      maxReplicas,
+    };
+  }
+  return {
+    redis,
+    registry: parseRegistry({ targets }),
+    kubeconfig,
+    async stop() {
+      const exited = new Promise((resolve) => emulator.once('exit', resolve));
+      emulator.kill('SIGTERM');
+      await exited;
+      await redis.stop();
+    },
+  };
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+export const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
