@@ -3,6 +3,7 @@
  * list it here.
  */
 import type { Suite } from './suite.js';
+import { reconcileBench } from './functions/reconcile.bench.js';
 import { policiesSuite } from './suites/policies.js';
 
-export const SUITES: readonly Suite[] = [policiesSuite];
+export const SUITES: readonly Suite[] = [reconcileBench, policiesSuite];

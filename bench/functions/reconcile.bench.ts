@@ -14,7 +14,7 @@ import { RedisHandle, redisOptions } from '../../shared/redis/client.js';
 import { Ledger } from '../../shared/redis/ledger.js';
 import { runReconcile, type ReconcileDeps } from '../../functions/reconcile.js';
 import { startFixture, targetName, round } from './fixture.js';
-import type { BenchResult } from './types.js';
+import type { Result as BenchResult, Suite } from '../suite.js';
 
 const TARGETS = 1000;
 
@@ -74,7 +74,7 @@ async function pass(
   return { ms, roundTrips, ok: report.ok, outstanding };
 }
 
-export const reconcileBench = {
+export const reconcileBench: Suite = {
   name: 'reconcile',
   async run(): Promise<BenchResult[]> {
     const many = await pass(100);
