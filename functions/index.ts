@@ -13,9 +13,12 @@ interface MessagePublishedData {
   message?: PubSubMessage;
 }
 
-functions.cloudEvent<MessagePublishedData>(FUNCTION_ENTRY_POINTS.prescale, async (event: functions.CloudEvent<MessagePublishedData>) => {
-  await handlePrescale(getRuntime(), event.data?.message ?? {});
-});
+functions.cloudEvent<MessagePublishedData>(
+  FUNCTION_ENTRY_POINTS.prescale,
+  async (event: functions.CloudEvent<MessagePublishedData>) => {
+    await handlePrescale(getRuntime(), event.data?.message ?? {});
+  },
+);
 
 functions.http(FUNCTION_ENTRY_POINTS.reconcile, async (req, res) => {
   const runtime = getRuntime();

@@ -15,7 +15,7 @@ import { RedisServer } from '../../support/redis-server.js';
 
 const T = 'acme/resnet101/v1';
 const ref = { namespace: 'tf-serving', deployment: 'resnet' };
-const message = (event: unknown, id = randomUUID()) => ({
+const message = (event: unknown, id: string = randomUUID()) => ({
   data: Buffer.from(typeof event === 'string' ? event : JSON.stringify(event)).toString('base64'),
   messageId: id,
   publishTime: new Date(1_700_000_000_000).toISOString(),
