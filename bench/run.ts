@@ -4,6 +4,7 @@
  * target are reported, not hidden; `--strict` turns them into a non-zero exit code.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { formatTable } from './sim/table.js';
@@ -59,7 +60,7 @@ async function main(): Promise<number> {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = `${RESULTS_DIR}results.json`;
   writeFileSync(file, `${JSON.stringify({ node: process.version, suites: timings, results }, null, 2)}\n`);
-  process.stdout.write(`figures: ${file}\n`);
+  process.stdout.write(`figures: ${relative(process.cwd(), file)}\n`);
   return values.strict && missed.length > 0 ? 1 : 0;
 }
 

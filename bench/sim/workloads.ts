@@ -1,5 +1,5 @@
 /**
- * The built-in workloads, all drawn from a seed, for the seeds' target: TF Serving ResNet-101
+ * The built-in workloads, all drawn from a seed, for the reference target: TF Serving ResNet-101
  * (and the Celery worker of the same shape), 1 image per replica, model load 30 s, 5 s an
  * image, at most 50 replicas. The registry goes through `parseRegistry`, so the scale-in
  * settings are the registry's defaults, as a user who does not set them gets.
@@ -8,13 +8,13 @@ import { parseRegistry, type Registry } from '../../shared/config/registry.js';
 import { integer, stream, uniform } from './random.js';
 import type { Batch, Workload } from './workload.js';
 
-export const SEED_TARGET = 'acme/resnet101/v1';
+export const REFERENCE_TARGET = 'acme/resnet101/v1';
 
-/** The seeds' target; `over` replaces top-level settings (the tests use it for other shapes). */
+/** The reference target; `over` replaces top-level settings (the tests use it for other shapes). */
 export function benchRegistry(over: Record<string, unknown> = {}): Registry {
   return parseRegistry({
     targets: {
-      [SEED_TARGET]: {
+      [REFERENCE_TARGET]: {
         cluster: { project: 'my-project', location: 'europe-west1', name: 'ml' },
         namespace: 'tf-serving',
         deployment: 'image-classifier-resnet101',
@@ -60,7 +60,7 @@ function draw(shape: Shape, seed: number, target: string): Workload {
  * about 16 bursts an hour. At 50 replicas a 400-image burst needs 70 s from a cold start, so
  * an autoscaler that keeps up sees idle gaps between bursts.
  */
-export function burstWorkload(seed: number, target = SEED_TARGET): Workload {
+export function burstWorkload(seed: number, target = REFERENCE_TARGET): Workload {
   const description = 'bursts of 40-400 images every 90-360 s for an hour';
   return draw(
     { name: 'burst', description, first: [30, 120], gap: [90, 360], images: [40, 400] },
@@ -70,13 +70,13 @@ export function burstWorkload(seed: number, target = SEED_TARGET): Workload {
 }
 
 /** A steady trickle: 1 to 4 images every 2 to 8 s for an hour (about 0.5 images a second). */
-export function trickleWorkload(seed: number, target = SEED_TARGET): Workload {
+export function trickleWorkload(seed: number, target = REFERENCE_TARGET): Workload {
   const description = '1-4 images every 2-8 s for an hour';
   return draw({ name: 'trickle', description, first: [0, 8], gap: [2, 8], images: [1, 4] }, seed, target);
 }
 
 /** Long idle gaps: a batch of 100 to 300 images, then 15 to 25 minutes of nothing, for an hour. */
-export function idleWorkload(seed: number, target = SEED_TARGET): Workload {
+export function idleWorkload(seed: number, target = REFERENCE_TARGET): Workload {
   const description = '100-300 images, then 15-25 min idle, for an hour';
   return draw(
     { name: 'idle', description, first: [30, 120], gap: [900, 1500], images: [100, 300] },

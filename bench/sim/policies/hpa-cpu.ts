@@ -1,5 +1,5 @@
 /**
- * Policy: a HorizontalPodAutoscaler on CPU, as the seeds configure TF Serving (60 % target,
+ * Policy: a HorizontalPodAutoscaler on CPU, as it is commonly set up for TF Serving (60 % target,
  * minReplicas 1: an HPA cannot go to zero), with Kubernetes' default behavior.
  *
  * CPU model: an image in flight keeps its slot at 100 % of that slot's CPU share, so a pod's

@@ -1,5 +1,5 @@
 /**
- * Policy: KEDA's Redis list scaler, as the Celery seed uses it, with KEDA's defaults:
+ * Policy: KEDA's Redis list scaler, as Celery worker setups use it, with KEDA's defaults:
  * listLength 5 (images waiting per replica: only queued images, the list does not see the ones
  * in flight), pollingInterval 30 s, cooldownPeriod 300 s, minReplicaCount 0.
  * - The KEDA operator polls every 30 s: a non-empty list while at 0 replicas -> 1 (activation);

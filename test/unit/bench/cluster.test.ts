@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { simulate } from '../../../bench/sim/simulate.js';
 import { fixed, registry, workload } from './support.js';
 
-// The seeds' target: model load 30 s, 5 s an image.
+// The reference target: model load 30 s, 5 s an image.
 describe('simulated pods', () => {
   it('load the model for startupSeconds, then take one image per slot every secondsPerImage', () => {
     // 2 pods created at 0 s are Ready at 30 s; 10 images in rounds of 2: 35, 40, 45, 50, 55 s.

@@ -1,10 +1,10 @@
 // Shared fixtures of the simulator tests: a registry with one target, workloads, fixed policies.
 import type { Registry } from '../../../shared/config/registry.js';
-import { benchRegistry, SEED_TARGET } from '../../../bench/sim/workloads.js';
+import { benchRegistry, REFERENCE_TARGET } from '../../../bench/sim/workloads.js';
 import type { PolicyKind } from '../../../bench/sim/policy.js';
 import type { Batch, Workload } from '../../../bench/sim/workload.js';
 
-export const TARGET = SEED_TARGET;
+export const TARGET = REFERENCE_TARGET;
 
 export function registry(over: Record<string, unknown> = {}): Registry {
   return benchRegistry(over);
