@@ -111,9 +111,10 @@ async function main(argv: readonly string[]): Promise<number> {
     stack = await starting;
     if (stopping) return 130;
     printInfo(stack);
+    const startedMs = stack.clock.now();
     let verdict = 0;
     if (options.scenario) {
-      const view = new LiveView(stack, stack.clock.now(), process.stdout, 'prescaler demo');
+      const view = new LiveView(stack, startedMs, process.stdout, 'prescaler demo');
       view.start();
       const result = await runScenario(stack, { note: (line) => view.note(line) });
       await view.stop();
@@ -123,7 +124,7 @@ async function main(argv: readonly string[]): Promise<number> {
     if (options.demo) return verdict;
     printInfo(stack);
     console.log('the stack stays up; press Ctrl-C to stop it');
-    const view = new LiveView(stack, stack.clock.now(), process.stdout, 'prescaler local stack');
+    const view = new LiveView(stack, startedMs, process.stdout, 'prescaler local stack');
     view.start(1000);
     await interrupted;
     await view.stop();

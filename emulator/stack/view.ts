@@ -55,6 +55,7 @@ const pad = (s: string | number, n: number) => String(s).padStart(n);
 export function renderFrame(
   snap: Snapshot,
   decisions: readonly DecisionLine[],
+  notes: readonly string[],
   factor: number,
   title: string,
 ): string[] {
@@ -69,12 +70,15 @@ export function renderFrame(
     lines.push(
       `${row.name.padEnd(22)} ${pad(row.desired, 7)} ${pad(row.ready, 5)} ${pad(row.pods, 4)} ${pad(row.busy, 4)} ${pad(row.outstanding, 11)}  ${gauge} (${row.min}-${row.max})`,
     );
-    for (const b of snap.batches.filter((x) => x.target === row.name)) {
+    // Open batches, and the last two finished ones.
+    const mine = snap.batches.filter((x) => x.target === row.name);
+    const finished = mine.filter((x) => x.finishedMs !== undefined).slice(-2);
+    for (const b of mine.filter((x) => x.finishedMs === undefined || finished.includes(x))) {
       const state = b.finishedMs !== undefined ? 'done' : `${b.inFlight} in flight`;
       lines.push(`    ${b.batchId.padEnd(16)} ${bar(b.done, b.total)} ${pad(b.done, 4)}/${b.total} ${state}`);
     }
   }
-  lines.push('', 'latest decisions:');
+  lines.push('', 'latest events:', ...notes.slice(-5).map((n) => `  ${n}`), '', 'latest decisions:');
   for (const d of decisions.slice(-8)) {
     lines.push(
       `  ${pad(((d.atMs - snap.startedMs) / 1000).toFixed(1), 6)}s  ${DecisionFeed.describe(d)}`.slice(
@@ -92,6 +96,7 @@ export class LiveView {
   private lastStatus = 0;
   private rendering: Promise<void> = Promise.resolve();
   private readonly tty: boolean;
+  private readonly notes: string[] = [];
 
   constructor(
     private readonly stack: Stack,
@@ -110,6 +115,7 @@ export class LiveView {
   /** A happening: printed as a line off a terminal, folded into the frame on one. */
   note(message: string): void {
     if (!this.tty) this.out.write(`${this.time()} ${message}\n`);
+    else this.notes.push(`${this.time()} ${message}`);
   }
 
   start(everyMs = 250): void {
@@ -127,7 +133,13 @@ export class LiveView {
   private async draw(): Promise<void> {
     const snap = await snapshot(this.stack, this.startedMs);
     if (this.tty) {
-      const lines = renderFrame(snap, this.stack.decisions.lines, this.stack.scale.factor, this.title);
+      const lines = renderFrame(
+        snap,
+        this.stack.decisions.lines,
+        this.notes,
+        this.stack.scale.factor,
+        this.title,
+      );
       const up = this.drawn > 0 ? `\x1b[${this.drawn}F` : '';
       this.out.write(up + lines.map((l) => `\x1b[2K${l}`).join('\n') + '\n\x1b[J');
       this.drawn = lines.length;
