@@ -1,0 +1,99 @@
+/**
+ * What the server says about itself: `/version` (minor "32", which makes the kubectl dispatcher
+ * pick its v1.32 client) and legacy discovery (`/api`, `/apis`, `/api/v1`, `/apis/apps/v1`) with
+ * the short names kubectl needs (`deploy`, `po`, `ns`) and the `deployments/scale` entry naming
+ * `autoscaling/v1` `Scale`, without which `kubectl scale --current-replicas` cannot build its PUT.
+ * Only the resources and verbs the emulator implements are listed.
+ */
+
+export const serverVersion = {
+  major: '1',
+  minor: '32',
+  gitVersion: 'v1.32.4-gke.1415000',
+  gitCommit: 'b5b0d41ac1a9f1a2d8e8a5a0f0d1e1f4e6b2a9c3',
+  gitTreeState: 'clean',
+  buildDate: '2025-04-22T09:10:51Z',
+  goVersion: 'go1.23.6 X:boringcrypto',
+  compiler: 'gc',
+  platform: 'linux/amd64',
+} as const;
+
+export interface ApiResource {
+  name: string;
+  singularName: string;
+  namespaced: boolean;
+  group?: string;
+  version?: string;
+  kind: string;
+  verbs: string[];
+  shortNames?: string[];
+  categories?: string[];
+}
+
+const pods: ApiResource = {
+  name: 'pods',
+  singularName: 'pod',
+  namespaced: true,
+  kind: 'Pod',
+  verbs: ['delete', 'get', 'list', 'patch', 'update', 'watch'],
+  shortNames: ['po'],
+  categories: ['all'],
+};
+
+const namespaces: ApiResource = {
+  name: 'namespaces',
+  singularName: 'namespace',
+  namespaced: false,
+  kind: 'Namespace',
+  verbs: ['get', 'list', 'watch'],
+  shortNames: ['ns'],
+};
+
+const deployments: ApiResource = {
+  name: 'deployments',
+  singularName: 'deployment',
+  namespaced: true,
+  kind: 'Deployment',
+  verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+  shortNames: ['deploy'],
+  categories: ['all'],
+};
+
+const deploymentsScale: ApiResource = {
+  name: 'deployments/scale',
+  singularName: '',
+  namespaced: true,
+  group: 'autoscaling',
+  version: 'v1',
+  kind: 'Scale',
+  verbs: ['get', 'patch', 'update'],
+};
+
+export function apiVersions(serverAddress: string): unknown {
+  return {
+    kind: 'APIVersions',
+    versions: ['v1'],
+    serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }],
+  };
+}
+
+const appsVersion = { groupVersion: 'apps/v1', version: 'v1' };
+
+const appsGroup = { name: 'apps', versions: [appsVersion], preferredVersion: appsVersion };
+
+export const apiGroupList = { kind: 'APIGroupList', apiVersion: 'v1', groups: [appsGroup] };
+
+export const appsApiGroup = { kind: 'APIGroup', apiVersion: 'v1', ...appsGroup };
+
+export const coreV1Resources = {
+  kind: 'APIResourceList',
+  groupVersion: 'v1',
+  resources: [namespaces, pods],
+};
+
+export const appsV1Resources = {
+  kind: 'APIResourceList',
+  apiVersion: 'v1',
+  groupVersion: 'apps/v1',
+  resources: [deployments, deploymentsScale],
+};

@@ -1,0 +1,247 @@
+/**
+ * KubeEmulator: the programmatic face of the emulator, joining the store, the simulated cluster,
+ * the authorizer and the HTTP(S) server. See index.ts for the API in one place.
+ *
+ * Time: every observation (an API request, `getDeployment`, `listPods`, ...) first runs the
+ * simulated cluster up to `clock.now()`, so what is read always matches the clock. `tick()` does
+ * the same and also waits for the busy probes of pods picked for deletion, so `removedPods` is
+ * complete when it resolves. With the system clock a timer also ticks every `tickMs` (default
+ * 100 ms), so removals are recorded and watchers see changes without anyone asking.
+ */
+import { EventEmitter } from 'node:events';
+import { readFile, writeFile } from 'node:fs/promises';
+import { systemClock, type Clock } from '../../shared/clock.js';
+import { Api, byKey } from './api.js';
+import { renderKubeconfig } from './kubeconfig.js';
+import { parseManifests, readManifests, type Manifests } from './manifests.js';
+import type { Deployment, Pod } from './objects.js';
+import type { Json } from './patch.js';
+import { adminUser, allRights, Authorizer, parseRbac, type Rule, type UserSpec } from './rbac.js';
+import { parseSelector } from './selector.js';
+import { KubeServer } from './server.js';
+import { Simulation, type BusyProbe, type RemovedPod } from './simulation.js';
+import { Store } from './store.js';
+import { createCertificates } from './tls.js';
+
+export interface KubeEmulatorOptions {
+  /** TCP port; 0 (the default) picks a free one. */
+  readonly port?: number;
+  /** Interface to listen on; default 127.0.0.1. */
+  readonly host?: string;
+  /** HTTPS with a freshly made CA (default true); false serves plain HTTP. */
+  readonly tls?: boolean;
+  /** Time source of the simulated cluster; default the system clock. */
+  readonly clock?: Clock;
+  /** Extra users: a rules file path (YAML/JSON, see rbac.ts) or the parsed users. */
+  readonly rbac?: string | readonly UserSpec[];
+  /** Asked, when a pod is picked for deletion on scale-in, whether the pod is busy. */
+  readonly busyProbe?: BusyProbe;
+  /** Number of simulated nodes; default 3. */
+  readonly nodes?: number;
+  /** Background tick period with a clock that is not a ManualClock-like one; default 100 ms. */
+  readonly tickMs?: number;
+  /** Run the background ticker (default: only with the system clock). */
+  readonly autoTick?: boolean;
+  /** The admin user's token; default a random one. */
+  readonly adminToken?: string;
+  /** A manifest file or directory loaded at start. */
+  readonly manifests?: string;
+  /** One line per request. */
+  readonly log?: (line: string) => void;
+}
+
+export interface EmulatorEvents {
+  podRemoved: [RemovedPod];
+}
+
+/** What applying manifests did: `namespace/name` of each Deployment, and skipped documents. */
+export interface Applied {
+  readonly deployments: string[];
+  readonly namespaces: string[];
+  readonly skipped: string[];
+}
+
+export class KubeEmulator {
+  /** Emits `podRemoved` with each record once its busy probe has answered. */
+  readonly events: EventEmitter<EmulatorEvents>;
+  readonly url: string;
+  readonly port: number;
+  /** PEM of the CA that signed the server certificate; undefined over plain HTTP. */
+  readonly caPem: string | undefined;
+  readonly adminToken: string;
+  readonly clock: Clock;
+
+  private readonly store: Store;
+  private readonly simulation: Simulation;
+  private readonly authorizer: Authorizer;
+  private readonly api: Api;
+  private readonly server: KubeServer;
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> = Promise.resolve();
+
+  private constructor(parts: {
+    events: EventEmitter<EmulatorEvents>;
+    url: string;
+    port: number;
+    caPem: string | undefined;
+    adminToken: string;
+    clock: Clock;
+    store: Store;
+    simulation: Simulation;
+    authorizer: Authorizer;
+    server: KubeServer;
+  }) {
+    this.events = parts.events;
+    this.url = parts.url;
+    this.port = parts.port;
+    this.caPem = parts.caPem;
+    this.adminToken = parts.adminToken;
+    this.clock = parts.clock;
+    this.store = parts.store;
+    this.simulation = parts.simulation;
+    this.authorizer = parts.authorizer;
+    this.server = parts.server;
+    this.api = new Api(this.store, this.simulation, this.clock);
+  }
+
+  /** Starts the emulator and resolves once it listens. */
+  static async start(options: KubeEmulatorOptions = {}): Promise<KubeEmulator> {
+    const clock = options.clock ?? systemClock;
+    const host = options.host ?? '127.0.0.1';
+    const tls = options.tls ?? true;
+    const store = new Store(clock);
+    const authorizer = new Authorizer();
+    const adminToken = authorizer.addUser(adminUser, allRights, options.adminToken);
+    if (typeof options.rbac === 'string')
+      authorizer.addUsers(parseRbac(await readFile(options.rbac, 'utf8')));
+    else if (options.rbac !== undefined) authorizer.addUsers(options.rbac);
+    const events = new EventEmitter<EmulatorEvents>();
+    const simulation = new Simulation(store, clock, {
+      busyProbe: options.busyProbe,
+      nodes: options.nodes,
+      onRemoved: (record) => events.emit('podRemoved', record),
+    });
+    // Certificates are checked against the clients' wall time, whatever the simulated clock says.
+    const certificates = tls ? createCertificates(systemClock.now()) : undefined;
+    const server = new KubeServer({ store, simulation, authorizer, clock, log: options.log }, certificates);
+    const port = await server.listen(host, options.port ?? 0);
+    const shownHost = host.includes(':') ? `[${host}]` : host;
+    const emulator = new KubeEmulator({
+      events,
+      url: `${tls ? 'https' : 'http'}://${shownHost}:${port}`,
+      port,
+      caPem: certificates?.caPem,
+      adminToken,
+      clock,
+      store,
+      simulation,
+      authorizer,
+      server,
+    });
+    if (options.manifests !== undefined) await emulator.loadManifests(options.manifests);
+    if (options.autoTick ?? clock === systemClock) {
+      emulator.timer = setInterval(() => void emulator.tick(), options.tickMs ?? 100);
+      emulator.timer.unref();
+    }
+    return emulator;
+  }
+
+  /** Records made so far, one per pod the ReplicaSet picked on scale-in, oldest first. */
+  get removedPods(): readonly RemovedPod[] {
+    return this.simulation.removed;
+  }
+
+  /** Names of the simulated nodes. */
+  get nodes(): readonly string[] {
+    return this.simulation.nodeNames;
+  }
+
+  /** Adds a user with rules (added to any it has); returns its bearer token. */
+  addUser(name: string, rules: readonly Rule[], token?: string): string {
+    return this.authorizer.addUser(name, rules, token);
+  }
+
+  /** The token of a user, or undefined. */
+  tokenOf(user: string): string | undefined {
+    return this.authorizer.tokenOf(user);
+  }
+
+  /** A kubeconfig (YAML text) for `user` (default the admin), optionally with a default namespace. */
+  kubeconfig(user: string = adminUser, namespace?: string): string {
+    const token = this.authorizer.tokenOf(user);
+    if (token === undefined) throw new Error(`no such user "${user}"`);
+    return renderKubeconfig({ server: this.url, caPem: this.caPem, user, token, namespace });
+  }
+
+  async writeKubeconfig(path: string, user: string = adminUser, namespace?: string): Promise<void> {
+    await writeFile(path, this.kubeconfig(user, namespace), { mode: 0o600 });
+  }
+
+  private apply(manifests: Manifests): Applied {
+    this.simulation.advance();
+    for (const ns of manifests.namespaces) this.store.ensureNamespace(ns);
+    const deployments = manifests.deployments.map((d) => {
+      const namespace = d.metadata.namespace ?? 'default';
+      this.api.createDeployment(namespace, d as unknown as Json, true);
+      return `${namespace}/${d.metadata.name}`;
+    });
+    return { deployments, namespaces: manifests.namespaces, skipped: manifests.skipped };
+  }
+
+  /** Creates or updates the Deployments (and Namespaces) of a YAML text (multi-document). */
+  applyManifest(yamlText: string, source?: string): Applied {
+    return this.apply(parseManifests(yamlText, source));
+  }
+
+  /** Creates or updates everything in a manifest file or directory. */
+  async loadManifests(path: string): Promise<Applied> {
+    return this.apply(await readManifests(path));
+  }
+
+  /** Runs the simulated cluster up to the clock's now and waits for pending busy probes. */
+  async tick(): Promise<void> {
+    const run = this.ticking.then(() => this.simulation.settle());
+    this.ticking = run.catch(() => undefined);
+    return run;
+  }
+
+  /** A copy of a Deployment as the API would return it, or undefined. */
+  getDeployment(namespace: string, name: string): Deployment | undefined {
+    this.simulation.advance();
+    const entry = this.store.deployment(namespace, name);
+    return entry === undefined ? undefined : structuredClone(entry.object);
+  }
+
+  /** Copies of the Deployments of a namespace (all when omitted), sorted by namespace and name. */
+  listDeployments(namespace?: string): Deployment[] {
+    this.simulation.advance();
+    return byKey(this.store.deployments(namespace).map((e) => structuredClone(e.object)));
+  }
+
+  /** Copies of the pods of a namespace (all when omitted) matching a label selector string. */
+  listPods(namespace?: string, selector?: string): Pod[] {
+    this.simulation.advance();
+    const parsed = selector === undefined || selector.trim() === '' ? undefined : parseSelector(selector);
+    const pods = this.store
+      .pods(namespace)
+      .filter((e) => parsed === undefined || parsed.matches(e.object.metadata.labels))
+      .map((e) => structuredClone(e.object));
+    return byKey(pods);
+  }
+
+  /** Sets a Deployment's replicas as a scale-subresource write would (admin rights, no checks). */
+  scale(namespace: string, name: string, replicas: number): void {
+    this.simulation.advance();
+    const entry = this.store.deployment(namespace, name);
+    if (entry === undefined) throw new Error(`deployment ${namespace}/${name} not found`);
+    this.api.writeScale(entry, { spec: { replicas } });
+  }
+
+  /** Stops the server, the ticker and any open watches. */
+  async stop(): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.server.close();
+    await this.ticking;
+  }
+}
