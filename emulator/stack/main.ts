@@ -100,6 +100,7 @@ async function main(argv: readonly string[]): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
 
   let starting: Promise<Stack> | undefined;
   const run = async (): Promise<number> => {

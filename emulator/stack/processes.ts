@@ -5,7 +5,8 @@
  * to every group, waits, then SIGKILLs what is left, so no process of the stack outlives it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, readFileSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import { basename } from 'node:path';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -132,9 +133,14 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-/** The children of one stack, stopped together in reverse order of start. */
+/**
+ * The children of one stack, stopped together in reverse order of start. With `pidFile`, the
+ * process ids are also written down, so a later stack can end what a killed one left behind.
+ */
 export class ProcessGroup {
   private readonly children: Child[] = [];
+
+  constructor(private readonly pidFile?: string) {}
 
   spawn(spec: ChildSpec): Child {
     const child = spawn(spec.command, [...spec.args], {
@@ -145,6 +151,10 @@ export class ProcessGroup {
     });
     const handle = new Child(spec, child);
     this.children.push(handle);
+    if (this.pidFile) {
+      const records = this.children.map((c) => ({ pid: c.pid, command: c.spec.command }));
+      writeFileSync(this.pidFile, JSON.stringify(records) + '\n');
+    }
     return handle;
   }
 
@@ -160,7 +170,37 @@ export class ProcessGroup {
   async stopAll(graceMs = 3000): Promise<void> {
     const children = [...this.children].reverse();
     await Promise.all(children.map((c) => c.stop(graceMs)));
+    if (this.pidFile) rmSync(this.pidFile, { force: true });
   }
+}
+
+/**
+ * Ends the process groups a previous stack recorded in `pidFile` and did not stop (its parent was
+ * killed with SIGKILL, say). A pid is only signalled if its command line still names the command
+ * recorded for it, so a reused pid is left alone. Returns the pids ended.
+ */
+export async function endLeftovers(pidFile: string): Promise<number[]> {
+  let records: Array<{ pid: number; command: string }>;
+  try {
+    records = JSON.parse(readFileSync(pidFile, 'utf8')) as Array<{ pid: number; command: string }>;
+  } catch {
+    return [];
+  }
+  const ended: number[] = [];
+  for (const { pid, command } of records) {
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    } catch {
+      continue;
+    }
+    if (!cmdline.includes(basename(command))) continue;
+    signalGroup(pid, 'SIGKILL');
+    for (let i = 0; i < 100 && groupAlive(pid); i++) await sleep(20);
+    ended.push(pid);
+  }
+  rmSync(pidFile, { force: true });
+  return ended;
 }
 
 /** A free TCP port on the loopback interface. */

@@ -22,7 +22,7 @@ import { TargetKeys } from '../../shared/redis/keys.js';
 import { KubeEmulator, type Pod } from '../kube/index.js';
 import { DecisionFeed, parseDecision } from './decisions.js';
 import { checkBuilt, checkPrerequisites } from './prerequisites.js';
-import { ProcessGroup } from './processes.js';
+import { endLeftovers, ProcessGroup } from './processes.js';
 import {
   createPushSubscription,
   emulatorClient,
@@ -127,7 +127,10 @@ export class Stack {
     await mkdir(logsDir, { recursive: true });
     await mkdir(join(dir, 'manifests'), { recursive: true });
 
-    const group = new ProcessGroup();
+    const pidFile = join(dir, 'pids.json');
+    const leftovers = await endLeftovers(pidFile);
+    if (leftovers.length > 0) say(`ended ${leftovers.length} process(es) a previous stack left running`);
+    const group = new ProcessGroup(pidFile);
     let kube: KubeEmulator | undefined;
     let redis: Redis | undefined;
     let pubsub: PubSub | undefined;
