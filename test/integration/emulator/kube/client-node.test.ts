@@ -45,6 +45,21 @@ async function failure(call: () => Promise<unknown>): Promise<{ code: number; st
   throw new Error('the call succeeded');
 }
 
+/** A client configured from cluster and user objects, the CA as base64 (as GKE returns it). */
+function configFor(emu: KubeEmulator, user: string, token: string | undefined): KubeConfig {
+  const config = new KubeConfig();
+  config.loadFromClusterAndUser(
+    {
+      name: 'emu',
+      server: emu.url,
+      caData: Buffer.from(emu.caPem ?? '').toString('base64'),
+      skipTLSVerify: false,
+    },
+    { name: user, token },
+  );
+  return config;
+}
+
 describe('emulator with @kubernetes/client-node', () => {
   const clock = new ManualClock(START);
   let emu: KubeEmulator;
@@ -72,17 +87,8 @@ describe('emulator with @kubernetes/client-node', () => {
     admin.loadFromFile(file);
     apps = admin.makeApiClient(AppsV1Api);
     core = admin.makeApiClient(CoreV1Api);
-    // The other way to configure: cluster and user objects, CA as base64 like GKE returns it.
-    const scaler = new KubeConfig();
-    scaler.loadFromClusterAndUser(
-      {
-        name: 'emu',
-        server: emu.url,
-        caData: Buffer.from(emu.caPem ?? '').toString('base64'),
-        skipTLSVerify: false,
-      },
-      { name: SCALER, token: emu.tokenOf(SCALER) },
-    );
+    // The other way to configure: cluster and user objects.
+    const scaler = configFor(emu, SCALER, emu.tokenOf(SCALER));
     scalerApps = scaler.makeApiClient(AppsV1Api);
     scalerCore = scaler.makeApiClient(CoreV1Api);
   });
@@ -238,16 +244,7 @@ describe('emulator with @kubernetes/client-node', () => {
   });
 
   it('answers an unknown token with 401 Unauthorized', async () => {
-    const config = new KubeConfig();
-    config.loadFromClusterAndUser(
-      {
-        name: 'emu',
-        server: emu.url,
-        caData: Buffer.from(emu.caPem ?? '').toString('base64'),
-        skipTLSVerify: false,
-      },
-      { name: 'mallory', token: 'not-a-token' },
-    );
+    const config = configFor(emu, 'mallory', 'not-a-token');
     // client-node drops the body of a 401 (its generated code passes `undefined`).
     await expect(
       config.makeApiClient(AppsV1Api).readNamespacedDeploymentScale({ name: NAME, namespace: NS }),

@@ -58,6 +58,22 @@ describe('emulator with the real kubectl', () => {
     });
   }
 
+  /** `kubectl patch deploy NAME --subresource=scale --type=merge -p BODY`. */
+  function patchScale(body: object, kubeconfig = adminConfig): Promise<Result> {
+    const args = [
+      'patch',
+      'deploy',
+      NAME,
+      '-n',
+      NS,
+      '--subresource=scale',
+      '--type=merge',
+      '-p',
+      JSON.stringify(body),
+    ];
+    return kubectl(args, kubeconfig);
+  }
+
   async function settle(ms: number): Promise<void> {
     clock.advance(ms);
     await emu.tick();
@@ -224,20 +240,7 @@ describe('emulator with the real kubectl', () => {
     expect(listPods.stderr.trim()).toBe(
       `Error from server (Forbidden): pods is forbidden: User "${VIEWER}" cannot list resource "pods" in API group "" in the namespace "${NS}"`,
     );
-    const patch = await kubectl(
-      [
-        'patch',
-        'deploy',
-        NAME,
-        '-n',
-        NS,
-        '--subresource=scale',
-        '--type=merge',
-        '-p',
-        '{"spec":{"replicas":1}}',
-      ],
-      viewerConfig,
-    );
+    const patch = await patchScale({ spec: { replicas: 1 } }, viewerConfig);
     expect(patch.stderr.trim()).toBe(
       `Error from server (Forbidden): deployments.apps "${NAME}" is forbidden: User "${VIEWER}" cannot patch resource "deployments/scale" in API group "apps" in the namespace "${NS}"`,
     );
@@ -245,33 +248,13 @@ describe('emulator with the real kubectl', () => {
     expect(viewerGet.code).toBe(0);
 
     // kubectl scale retries a 409 for minutes; kubectl patch prints it at once.
-    const conflict = await kubectl([
-      'patch',
-      'deploy',
-      NAME,
-      '-n',
-      NS,
-      '--subresource=scale',
-      '--type=merge',
-      '-p',
-      '{"metadata":{"resourceVersion":"1"},"spec":{"replicas":2}}',
-    ]);
+    const conflict = await patchScale({ metadata: { resourceVersion: '1' }, spec: { replicas: 2 } });
     expect(conflict.stderr.trim()).toBe(
       `Error from server (Conflict): Operation cannot be fulfilled on deployments.apps "${NAME}": the object has been modified; please apply your changes to the latest version and try again`,
     );
     expect(emu.getDeployment(NS, NAME)?.spec.replicas).toBe(3);
 
-    const invalid = await kubectl([
-      'patch',
-      'deploy',
-      NAME,
-      '-n',
-      NS,
-      '--subresource=scale',
-      '--type=merge',
-      '-p',
-      '{"spec":{"replicas":-1}}',
-    ]);
+    const invalid = await patchScale({ spec: { replicas: -1 } });
     expect(invalid.stderr.trim()).toBe(
       `The Scale "${NAME}" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0`,
     );
