@@ -11,12 +11,12 @@ import type { TargetSpec } from '../shared/config/registry.js';
 import type { Settings } from '../shared/config/settings.js';
 import { PrescalerError } from '../shared/errors.js';
 import type { ClusterConnector } from '../shared/kube/cluster.js';
-import type { ScaleApi } from '../shared/kube/scale-api.js';
+import type { ScaleApi, ScaleState } from '../shared/kube/scale-api.js';
 import type { Logger } from '../shared/log.js';
 import { rankPods, type PodState } from '../shared/ranking.js';
 import { withRedis, type RedisHandle } from '../shared/redis/client.js';
 import type { Ledger } from '../shared/redis/ledger.js';
-import { decide, type Action, type Decision } from '../shared/scalein.js';
+import { decide, type Action, type Decision, type ReconcileInput } from '../shared/scalein.js';
 
 export interface ReconcileDeps {
   readonly settings: Settings;
@@ -70,7 +70,7 @@ async function reconcileTarget(
   const nowMs = deps.clock.now();
   const { ledger } = deps;
   const api: ScaleApi = await deps.clusters.apiFor(target.cluster);
-  const [state, deployment] = await Promise.all([
+  const [state, scale] = await Promise.all([
     withRedis(deps.redis, (redis) =>
       ledger.readForReconcile(redis, target.name, {
         nowMs,
@@ -80,25 +80,31 @@ async function reconcileTarget(
         mutate: !dryRun,
       }),
     ),
-    api.readDeployment(target),
+    api.readScale(target),
   ]);
-  const input = {
+  let current: ScaleState = scale;
+  let input: ReconcileInput = {
     target,
-    current: deployment.replicas,
+    current: scale.replicas,
     work: state.work,
     nowMs,
     windowMax: state.windowMax,
     recentScaleIns: state.recentScaleIns,
-    paused: deployment.paused,
+    paused: false,
   };
   let decision: Decision = decide(input);
+  if (decision.to !== scale.replicas || decision.needsPods) {
+    // Only a planned change needs the Deployment itself, for its pause annotation.
+    const deployment = await api.readDeployment(target);
+    current = deployment;
+    input = { ...input, current: deployment.replicas, paused: deployment.paused };
+    decision = decide(input);
+  }
   let busyPods: number | null = null;
   let changes: ReturnType<typeof rankPods>['changes'] = [];
 
   if (decision.needsPods) {
-    const pods = (await api.listPods(target.namespace, deployment.selector)).filter(
-      (pod) => !pod.terminating,
-    );
+    const pods = (await api.listPods(target.namespace, current.selector)).filter((pod) => !pod.terminating);
     const inFlight = await withRedis(deps.redis, (redis) =>
       ledger.inFlight(
         redis,
@@ -113,7 +119,7 @@ async function reconcileTarget(
     decision = decide({ ...input, mustKeep: ranking.mustKeep, busy: ranking.busy });
   }
 
-  const changing = decision.to !== deployment.replicas;
+  const changing = decision.to !== current.replicas;
   if (!dryRun) {
     if (changing && decision.action === 'scale_in') {
       const limit = pLimit(8);
@@ -121,13 +127,13 @@ async function reconcileTarget(
         changes.map((c) => limit(() => api.setDeletionCost(target.namespace, c.pod, c.cost))),
       );
     }
-    if (changing) await api.writeScale(target, decision.to, deployment.resourceVersion);
+    if (changing) await api.writeScale(target, decision.to, current.resourceVersion);
   }
 
   const report: TargetReport = {
     target: target.name,
     action: decision.action,
-    current: deployment.replicas,
+    current: current.replicas,
     desired: decision.desired,
     applied: changing && !dryRun ? decision.to : null,
     reason: dryRun && changing ? `dry run: would set ${decision.to}; ${decision.reason}` : decision.reason,
@@ -138,12 +144,12 @@ async function reconcileTarget(
     retired: state.retired,
     expired: state.expired,
   };
-  if (!dryRun) {
+  if (!dryRun && (changing || decision.desired !== state.lastRecommended)) {
     await withRedis(deps.redis, (redis) =>
       ledger.record(redis, target.name, {
         nowMs,
         recommended: decision.desired,
-        from: deployment.replicas,
+        from: current.replicas,
         to: decision.to,
         ...(changing
           ? { decision: { event: 'reconcile', at: new Date(nowMs).toISOString(), ...report } }

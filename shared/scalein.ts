@@ -3,8 +3,9 @@
  * count, its outstanding work, its recent history and the time.
  *
  * - Scale up at once when the work needs more replicas than run (this also repairs lost events).
- * - Scale in only to the highest recommendation of the stabilization window, e.g. with a 60 s
- *   window holding recommendations 8, 5, 3 and now 2, the target is 8, not 2.
+ * - Scale in only to the highest recommendation in effect during the stabilization window, e.g.
+ *   with a 60 s window in which 8, 5, 3 and now 2 were recommended, the target is 8, not 2.
+ *   (Recommendations are recorded when they change; each holds until the next.)
  * - Then at most as far as the step policies allow per period (HPA's behavior.scaleDown):
  *   periodStart = current + replicas removed within the period;
  *   Pods policy:    floor = periodStart - value          (10 running, Pods 4 -> down to 6)

@@ -28,6 +28,8 @@ export interface ReconcileState {
   readonly work: WorkSummary;
   /** Highest recommendation in the stabilization window, or undefined when it is empty. */
   readonly windowMax: number | undefined;
+  /** The last recommendation recorded; a pass records only a different one. */
+  readonly lastRecommended: number | undefined;
   readonly recentScaleIns: readonly ScaleInEvent[];
   readonly retired: readonly string[];
   readonly expired: ReadonlyArray<{ batchId: string; outstanding: number }>;
@@ -110,8 +112,8 @@ export class Ledger {
         RETENTION_MS,
         options.mutate ? 1 : 0,
       ],
-    )) as [number, number, unknown[], number, string[], string[], unknown[]];
-    const [outstanding, openBatches, deadlines, windowMax, recent, retired, expiredFlat] = raw;
+    )) as [number, number, unknown[], number, string[], string[], unknown[], number];
+    const [outstanding, openBatches, deadlines, windowMax, recent, retired, expiredFlat, last] = raw;
     const expired: Array<{ batchId: string; outstanding: number }> = [];
     for (let i = 0; i + 1 < expiredFlat.length; i += 2) {
       expired.push({ batchId: String(expiredFlat[i]), outstanding: Number(expiredFlat[i + 1]) });
@@ -119,6 +121,7 @@ export class Ledger {
     return {
       work: { outstanding, openBatches, deadlines: deadlinesFrom(deadlines) },
       windowMax: windowMax >= 0 ? windowMax : undefined,
+      lastRecommended: last >= 0 ? last : undefined,
       recentScaleIns: recent.map((member) => {
         const [atMs, from, to] = member.split(':').map(Number);
         return { atMs: atMs ?? 0, from: from ?? 0, to: to ?? 0 };

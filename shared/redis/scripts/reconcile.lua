@@ -9,8 +9,11 @@
 -- ARGV[4] periodMs: longest scale-in policy period
 -- ARGV[5] retentionMs: how long tombstones of retired batches are kept
 -- ARGV[6] mutate: 1 to write, 0 for a dry run
+-- The window holds a recommendation only when it changed ("ms:replicas"). A recommendation is in
+-- effect until the next one, so the newest entry older than the window still counts (it held at
+-- the window's start) and is kept; with a zero-length window only the new one counts.
 -- Returns {outstanding, open, {left, deadlineMs, ...}, windowMax (-1 if empty),
---          {"ms:from:to", ...}, {retired ids}, {expired id, left, ...}}
+--          {"ms:from:to", ...}, {retired ids}, {expired id, left, ...}, last recommendation (-1)}
 local k = batch_keys()
 local window, scaleIns = KEYS[8], KEYS[9]
 local now, stale = tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -74,15 +77,26 @@ if mutate then
     redis.call('HDEL', k.retired, id)
     redis.call('ZREM', k.retiredAt, id)
   end
-  redis.call('ZREMRANGEBYSCORE', window, '-inf', '(' .. (now - windowMs))
   redis.call('ZREMRANGEBYSCORE', scaleIns, '-inf', '(' .. (now - periodMs))
+end
+
+local function replicas_of(member)
+  return tonumber(string.match(member, ':(%d+)$'))
 end
 
 local windowMax = -1
 for _, member in ipairs(redis.call('ZRANGEBYSCORE', window, now - windowMs, '+inf')) do
-  local replicas = tonumber(string.match(member, ':(%d+)$'))
+  local replicas = replicas_of(member)
   if replicas and replicas > windowMax then windowMax = replicas end
 end
+local before = redis.call('ZREVRANGEBYSCORE', window, '(' .. (now - windowMs), '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
+if before[1] then
+  local replicas = replicas_of(before[1])
+  if windowMs > 0 and replicas and replicas > windowMax then windowMax = replicas end
+  if mutate then redis.call('ZREMRANGEBYSCORE', window, '-inf', '(' .. before[2]) end
+end
+local newest = redis.call('ZREVRANGE', window, 0, 0)
+local last = newest[1] and replicas_of(newest[1]) or -1
 local recent = redis.call('ZRANGEBYSCORE', scaleIns, now - periodMs, '+inf')
 
-return {outstanding, open, dl, windowMax, recent, retired, expired}
+return {outstanding, open, dl, windowMax, recent, retired, expired, last}

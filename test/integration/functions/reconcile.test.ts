@@ -92,9 +92,10 @@ describe('reconcile scenarios (virtual time, real Redis, fake Kubernetes API)', 
       openBatches: 1,
     });
     await worker.done('b1', 8);
-    // The window still holds the recommendation of 10 for 30 s.
+    // 10 was recommended until t = 15 s; the 30 s window holds it until t = 45 s.
     expect(await tick(15)).toMatchObject({ action: 'none', applied: null, desired: 2, outstanding: 2 });
-    expect(await tick(16)).toMatchObject({ action: 'scale_in', current: 10, applied: 6, busyPods: 0 });
+    expect(await tick(16)).toMatchObject({ action: 'none', applied: null, desired: 2 });
+    expect(await tick(15)).toMatchObject({ action: 'scale_in', current: 10, applied: 6, busyPods: 0 });
     expect(await tick(5)).toMatchObject({ action: 'none', applied: null, current: 6 }); // step limit: 4 per 15 s
     expect(await tick(11)).toMatchObject({ action: 'scale_in', current: 6, applied: 2 });
     await worker.done('b1', 2);
@@ -126,6 +127,7 @@ describe('reconcile scenarios (virtual time, real Redis, fake Kubernetes API)', 
     });
     await tick(31);
     expect(kube.replicas(ref)).toBe(0);
+    expect(kube.writes.map((w) => w.replicas)).toEqual([4, 0]);
   });
 
   it('with Redis down, does not scale in, and reports the error', async () => {

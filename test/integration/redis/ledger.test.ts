@@ -112,9 +112,14 @@ describe('Ledger on a real Redis', () => {
     let state = await ledger.readForReconcile(redis, T, { ...READ, nowMs: NOW + 20_000 });
     expect(state.windowMax).toBe(9);
     expect(state.recentScaleIns).toEqual([{ atMs: NOW + 10_000, from: 10, to: 6 }]);
+    expect(state.lastRecommended).toBe(4);
+    // 9 was in effect until +10 s, inside the window [+5 s, +35 s]; by +41 s only 4 is left.
     state = await ledger.readForReconcile(redis, T, { ...READ, nowMs: NOW + 35_000 });
-    expect(state.windowMax).toBe(4);
+    expect(state.windowMax).toBe(9);
     expect(state.recentScaleIns).toEqual([]);
+    state = await ledger.readForReconcile(redis, T, { ...READ, nowMs: NOW + 41_000 });
+    expect(state.windowMax).toBe(4);
+    expect(await redis.zcard(ledger.keys(T).window)).toBe(1);
     expect((await ledger.recentDecisions(redis, T)).map((d) => d.a)).toEqual([2, 1]);
   });
 
