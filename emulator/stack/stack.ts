@@ -356,6 +356,7 @@ function envFileText(info: StackInfo): string {
     `export PUBSUB_PROJECT_ID=${info.projectId}`,
     `export PRESCALER_TOPIC=${info.topic}`,
     `export KUBECONFIG=${info.kubeconfig}`,
+    `export RECONCILE_URL=${info.reconcileUrl}`,
     '',
   ].join('\n');
 }
