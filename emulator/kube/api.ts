@@ -346,7 +346,15 @@ export class Api {
     const existing = this.store.deployment(namespace, decoded.metadata.name);
     if (existing !== undefined) {
       if (!replace) throw alreadyExists(deploymentsResource, decoded.metadata.name);
-      const metadata = { ...(decoded.metadata as unknown as JsonObject) };
+      // Like `kubectl apply`, re-applying keeps what the controllers added (the revision annotation).
+      const controllerAnnotations = Object.entries(existing.object.metadata.annotations ?? {}).filter(
+        ([key]) => key.startsWith('deployment.kubernetes.io/'),
+      );
+      const annotations = {
+        ...Object.fromEntries(controllerAnnotations),
+        ...(decoded.metadata.annotations ?? {}),
+      };
+      const metadata: JsonObject = { ...(decoded.metadata as unknown as JsonObject), annotations };
       delete metadata.resourceVersion;
       return this.updateDeployment(existing, { ...(raw as JsonObject), metadata });
     }

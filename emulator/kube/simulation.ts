@@ -154,6 +154,7 @@ export class Simulation {
   private readonly nodes: string[];
   private readonly podsOnNode = new Map<string, number>();
   private readonly probes = new Set<Promise<void>>();
+  private lastRecord: Promise<void> = Promise.resolve();
   private nextIp = 0;
   readonly removed: RemovedPod[] = [];
 
@@ -226,9 +227,10 @@ export class Simulation {
     if (diff < 0) {
       for (let i = 0; i < -diff; i++) this.createPod(entry, at);
     } else if (diff > 0) {
-      const chosen = new Set(podsToDelete(pods, diff, at));
-      for (const podEntry of entry.pods) {
-        if (chosen.has(podEntry.object)) this.scaleInPod(podEntry, at);
+      const entries = new Map([...entry.pods].map((p) => [p.object, p]));
+      for (const pod of podsToDelete(pods, diff, at)) {
+        const chosen = entries.get(pod);
+        if (chosen !== undefined) this.scaleInPod(chosen, at);
       }
     }
     this.updateStatus(entry, at);
@@ -394,19 +396,23 @@ export class Simulation {
     const probe = this.options.busyProbe;
     const copy = probe === undefined ? undefined : structuredClone(pod);
     this.terminate(entry, this.graceSeconds(entry), at);
-    if (probe === undefined || copy === undefined) {
-      this.record({ ...snapshot, busy: undefined });
-      return;
-    }
-    const pending = (async () => {
-      try {
-        this.record({ ...snapshot, busy: await probe(copy) });
-      } catch (error) {
-        this.record({ ...snapshot, busy: undefined, probeError: (error as Error).message ?? String(error) });
-      }
-    })();
-    this.probes.add(pending);
-    void pending.finally(() => this.probes.delete(pending));
+    const answer: Promise<Pick<RemovedPod, 'busy' | 'probeError'>> =
+      probe === undefined || copy === undefined
+        ? Promise.resolve({ busy: undefined })
+        : (async () => {
+            try {
+              return { busy: await probe(copy) };
+            } catch (error) {
+              return { busy: undefined, probeError: error instanceof Error ? error.message : String(error) };
+            }
+          })();
+    // Records keep the order in which pods were picked, whatever order the probes answer in.
+    const recorded = Promise.all([this.lastRecord, answer]).then(([, result]) =>
+      this.record({ ...snapshot, ...result }),
+    );
+    this.lastRecord = recorded;
+    this.probes.add(recorded);
+    void recorded.finally(() => this.probes.delete(recorded));
   }
 
   private record(record: RemovedPod): void {

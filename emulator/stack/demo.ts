@@ -215,7 +215,10 @@ export async function runScenario(stack: Stack, options: ScenarioOptions = {}): 
   const busyRemoved = removed.filter((r) => r.busy === true).length;
   const unknown = removed.filter((r) => r.busy === undefined).length;
   const interrupted = stack.workers.interrupted - interruptedBefore;
-  if (busyRemoved > 0) failures.push(`${busyRemoved} busy pod(s) were removed on scale-in`);
+  for (const r of removed.filter((x) => x.busy === true)) {
+    const at = ((r.removedAt - started) / 1000).toFixed(2);
+    failures.push(`busy pod ${r.namespace}/${r.name} was removed on scale-in at ${at} s`);
+  }
   if (unknown > 0)
     failures.push(`${unknown} removed pod(s) could not be checked for work (busy probe failed)`);
   if (interrupted > 0) failures.push(`${interrupted} image(s) were interrupted by a pod removal`);
