@@ -202,7 +202,13 @@ describe('prescale through the Pub/Sub emulator, a Functions Framework process a
       5000,
     );
     expect(performance.now() - started).toBeLessThan(1000);
-    expect(logged('prescale', { target: TARGETS.raise })[0]?.fields).toMatchObject({
+    // The log line travels through the function's stdout pipe, after the scale write.
+    const [line] = await eventually(
+      'the decision line',
+      () => logged('prescale', { target: TARGETS.raise }),
+      (l) => l.length === 1,
+    );
+    expect(line?.fields).toMatchObject({
       from: 0,
       to: 3,
       batch: 'new',
