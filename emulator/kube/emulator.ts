@@ -28,7 +28,10 @@ export interface KubeEmulatorOptions {
   readonly port?: number;
   /** Interface to listen on; default 127.0.0.1. */
   readonly host?: string;
-  /** HTTPS with a freshly made CA (default true); false serves plain HTTP. */
+  /**
+   * HTTPS with a freshly made CA (default true). False serves plain HTTP, where a request without
+   * credentials acts as the admin (kubectl sends no token over plain HTTP); tokens still count.
+   */
   readonly tls?: boolean;
   /** Time source of the simulated cluster; default the system clock. */
   readonly clock?: Clock;
@@ -123,7 +126,10 @@ export class KubeEmulator {
     });
     // Certificates are checked against the clients' wall time, whatever the simulated clock says.
     const certificates = tls ? createCertificates(systemClock.now()) : undefined;
-    const server = new KubeServer({ store, simulation, authorizer, clock, log: options.log }, certificates);
+    const server = new KubeServer(
+      { store, simulation, authorizer, clock, log: options.log, anonymousUser: tls ? undefined : adminUser },
+      certificates,
+    );
     const port = await server.listen(host, options.port ?? 0);
     const shownHost = host.includes(':') ? `[${host}]` : host;
     const emulator = new KubeEmulator({

@@ -48,6 +48,12 @@ export interface ServerDeps {
   readonly clock: Clock;
   /** One line per request when given: `METHOD path status user`. */
   readonly log?: (line: string) => void;
+  /**
+   * Who a request without credentials acts as. Over plain HTTP kubectl never sends a token
+   * (client-go only attaches credentials to TLS connections), so the HTTP server treats such
+   * requests as the admin, as the API server's old insecure port did; over HTTPS they get 401.
+   */
+  readonly anonymousUser?: string;
 }
 
 type Representation =
@@ -169,6 +175,7 @@ export class KubeServer {
     const header = req.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (match === null) {
+      if (header === '' && this.deps.anonymousUser !== undefined) return this.deps.anonymousUser;
       if (header === '' && publicPaths.has(path)) return 'system:anonymous';
       throw unauthorized();
     }

@@ -4,6 +4,7 @@
  * ticking, raw discovery, Tables, pagination, watches, pod and Deployment deletion, 405/415.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ManualClock } from '../../../../shared/clock.js';
 import { KubeEmulator, ManifestError, type Pod, type RemovedPod } from '../../../../emulator/kube/index.js';
@@ -163,6 +164,28 @@ describe('manifests', () => {
   });
 });
 
+describe('credentials over HTTPS', () => {
+  it('answers a request without a token with 401, except /version', async () => {
+    const emu = await KubeEmulator.start({ clock: new ManualClock(START) });
+    const status = (path: string) =>
+      new Promise<number>((resolve, reject) => {
+        https
+          .get(`${emu.url}${path}`, { ca: emu.caPem }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          })
+          .on('error', reject);
+      });
+    try {
+      expect(await status('/api/v1/pods')).toBe(401);
+      expect(await status('/api')).toBe(401);
+      expect(await status('/version')).toBe(200);
+    } finally {
+      await emu.stop();
+    }
+  });
+});
+
 describe('wall time', () => {
   let emu: KubeEmulator | undefined;
   afterEach(async () => {
@@ -232,11 +255,13 @@ describe('HTTP details', () => {
     await emu.stop();
   });
 
-  it('serves /version and discovery; /version needs no credentials, the rest does', async () => {
+  it('serves /version and discovery; a wrong token is refused', async () => {
     const version = await fetch(`${emu.url}/version?timeout=5s`);
     expect(version.status).toBe(200);
     expect(await version.json()).toMatchObject({ major: '1', minor: '32' });
-    expect((await fetch(`${emu.url}/api`)).status).toBe(401);
+    expect((await fetch(`${emu.url}/api`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    // Over plain HTTP kubectl sends no token: such requests act as the admin.
+    expect((await fetch(`${emu.url}/api`)).status).toBe(200);
     const apps = await get<ResourceList>('/apis/apps/v1');
     expect(apps.type).toBe('application/json');
     expect(apps.body.resources).toContainEqual(
