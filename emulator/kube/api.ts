@@ -29,6 +29,7 @@ import {
   conflict,
   fieldForbidden,
   fieldInvalid,
+  fieldRequired,
   invalid,
   methodNotAllowed,
   notFound,
@@ -221,6 +222,20 @@ function decodeBody(body: string): Json {
   }
 }
 
+/**
+ * The object a PATCH call makes of `current`. Server-side apply (approximated as a merge) needs a
+ * field manager, as on the real server.
+ */
+function patchOf(current: JsonObject, call: Call): JsonObject {
+  const type = patchTypeOf(call.contentType);
+  if (type === 'application/apply-patch+yaml' && !call.query.get('fieldManager')) {
+    throw invalid({ group: 'meta.k8s.io', kind: 'PatchOptions' }, '', [
+      fieldRequired('fieldManager', 'is required for apply patch'),
+    ]);
+  }
+  return applyPatch(current, type, call.body);
+}
+
 /** A resourceVersion precondition: a non-empty value that is not the current one is a conflict. */
 function checkPrecondition(given: unknown, current: string, gr: GroupResource, name: string): void {
   if (given === undefined || given === null || given === '') return;
@@ -313,8 +328,7 @@ export class Api {
       }
       case 'patch': {
         const entry = this.deploymentEntry(namespace, name);
-        const type = patchTypeOf(call.contentType);
-        const patched = applyPatch(entry.object as unknown as JsonObject, type, call.body);
+        const patched = patchOf(entry.object as unknown as JsonObject, call);
         return { status: 200, body: this.updateDeployment(entry, patched) };
       }
       case 'delete': {
@@ -428,8 +442,7 @@ export class Api {
       case 'update':
         return { status: 200, body: this.writeScale(entry, decodeBody(call.body)) };
       case 'patch': {
-        const type = patchTypeOf(call.contentType);
-        const patched = applyPatch(scaleOf(entry.object) as unknown as JsonObject, type, call.body);
+        const patched = patchOf(scaleOf(entry.object) as unknown as JsonObject, call);
         return { status: 200, body: this.writeScale(entry, patched) };
       }
       default:
@@ -500,8 +513,7 @@ export class Api {
       }
       case 'patch': {
         const entry = this.podEntry(namespace, name);
-        const type = patchTypeOf(call.contentType);
-        const patched = applyPatch(entry.object as unknown as JsonObject, type, call.body);
+        const patched = patchOf(entry.object as unknown as JsonObject, call);
         return { status: 200, body: this.updatePod(entry, patched) };
       }
       case 'delete': {

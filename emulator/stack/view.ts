@@ -133,15 +133,18 @@ export class LiveView {
   private async draw(): Promise<void> {
     const snap = await snapshot(this.stack, this.startedMs);
     if (this.tty) {
+      // A frame taller or wider than the terminal could not be redrawn in place: keep its top and
+      // the start of each line.
+      const { rows = 50, columns = 200 } = this.out as { rows?: number; columns?: number };
       const lines = renderFrame(
         snap,
         this.stack.decisions.lines,
         this.notes,
         this.stack.scale.factor,
         this.title,
-      );
+      ).slice(0, Math.max(5, rows - 1));
       const up = this.drawn > 0 ? `\x1b[${this.drawn}F` : '';
-      this.out.write(up + lines.map((l) => `\x1b[2K${l}`).join('\n') + '\n\x1b[J');
+      this.out.write(up + lines.map((l) => `\x1b[2K${l.slice(0, columns - 1)}`).join('\n') + '\n\x1b[J');
       this.drawn = lines.length;
       return;
     }

@@ -414,7 +414,7 @@ describe('HTTP details', () => {
     expect(emu.listPods('jobs', 'app=web')).toHaveLength(0);
   });
 
-  it('answers 415 for an unknown patch type and 405 for a verb the resource lacks', async () => {
+  it('answers 415 for an unknown patch type, 405 for a verb the resource lacks; apply needs a field manager', async () => {
     emu.applyManifest(manifest('other', 1));
     const patch = await fetch(`${emu.url}/apis/apps/v1/namespaces/jobs/deployments/other/scale`, {
       method: 'PATCH',
@@ -429,5 +429,18 @@ describe('HTTP details', () => {
       body: '{}',
     });
     expect(post.status).toBe(405);
+    const apply = (query: string) =>
+      fetch(`${emu.url}/apis/apps/v1/namespaces/jobs/deployments/other/scale${query}`, {
+        method: 'PATCH',
+        headers: { ...auth, 'content-type': 'application/apply-patch+yaml' },
+        body: 'spec:\n  replicas: 2\n',
+      });
+    const noManager = await apply('');
+    expect(noManager.status).toBe(422);
+    expect(((await noManager.json()) as StatusBody).message).toBe(
+      'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+    );
+    expect((await apply('?fieldManager=tests')).status).toBe(200);
+    expect(emu.getDeployment('jobs', 'other')?.spec.replicas).toBe(2);
   });
 });

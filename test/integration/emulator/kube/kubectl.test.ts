@@ -202,6 +202,18 @@ describe('emulator with the real kubectl', () => {
     );
   });
 
+  it('annotates a Deployment (the pause switch) without a new generation', async () => {
+    const before = emu.getDeployment(NS, NAME);
+    const paused = await kubectl(['annotate', 'deploy', NAME, '-n', NS, 'prescaler.dev/paused=true']);
+    expect(paused.stdout.trim()).toBe(`deployment.apps/${NAME} annotated`);
+    const after = emu.getDeployment(NS, NAME);
+    expect(after?.metadata.annotations?.['prescaler.dev/paused']).toBe('true');
+    expect(after?.metadata.generation).toBe(before?.metadata.generation);
+    expect(Number(after?.metadata.resourceVersion)).toBeGreaterThan(Number(before?.metadata.resourceVersion));
+    await kubectl(['annotate', 'deploy', NAME, '-n', NS, 'prescaler.dev/paused-']);
+    expect(emu.getDeployment(NS, NAME)?.metadata.annotations).not.toHaveProperty('prescaler.dev/paused');
+  });
+
   it('scales with --current-replicas through a PUT of the Scale; a wrong current count is refused', async () => {
     const scaled = await kubectl([
       'scale',
