@@ -41,9 +41,9 @@ export interface KubeEmulatorOptions {
   readonly busyProbe?: BusyProbe;
   /** Number of simulated nodes; default 3. */
   readonly nodes?: number;
-  /** Background tick period with a clock that is not a ManualClock-like one; default 100 ms. */
+  /** Period of the background tick, default 100 ms. */
   readonly tickMs?: number;
-  /** Run the background ticker (default: only with the system clock). */
+  /** Run the background tick; by default it runs only with the system clock. */
   readonly autoTick?: boolean;
   /** The admin user's token; default a random one. */
   readonly adminToken?: string;
