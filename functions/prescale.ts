@@ -155,11 +155,20 @@ export async function handlePrescale(deps: PrescaleDeps, message: PubSubMessage)
       await withRedis(deps.redis, (redis) =>
         deps.ledger.record(redis, target.name, {
           nowMs: started,
+          // Reconcile's stabilization window must see this need, or it could scale in pods that
+          // are still starting for this very batch.
+          recommended: sizing.replicas,
           from: result.from,
           to: result.to,
           decision: { ...decision, at: new Date(started).toISOString() },
         }),
-      ).catch(() => undefined);
+      ).catch((error: unknown) =>
+        deps.logger.log('WARNING', `decision not recorded: ${(error as Error).message}`, {
+          event: 'prescale_unrecorded_decision',
+          target: target.name,
+          batchId: event?.batchId,
+        }),
+      );
     }
     return { kind: 'scaled', from: result.from, to: result.to, written: result.written, status };
   } catch (error) {

@@ -231,9 +231,10 @@ export async function scaleUpTo(
   api: ScaleApi,
   ref: ScaleRef,
   desired: number,
-  maxAttempts = 8,
+  maxAttempts = 10,
+  // Status updates also move the resourceVersion, so back off exponentially (10 ms .. 250 ms).
   pause: (attempt: number) => Promise<void> = (attempt) =>
-    new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 10 * attempt)),
+    new Promise((resolve) => setTimeout(resolve, Math.min(250, 5 * 2 ** attempt) * (0.5 + Math.random()))),
 ): Promise<ScaleUpResult> {
   let first: number | undefined;
   for (let attempt = 1; ; attempt++) {

@@ -7,6 +7,8 @@ import { MemoryLogger } from '../../../shared/log.js';
 import { RedisHandle, redisOptions } from '../../../shared/redis/client.js';
 import { Ledger } from '../../../shared/redis/ledger.js';
 import { ProgressReporter } from '../../../shared/redis/progress.js';
+import { RedisRejectSink } from '../../../shared/rejects.js';
+import { handlePrescale } from '../../../functions/prescale.js';
 import { runReconcile, type ReconcileDeps } from '../../../functions/reconcile.js';
 import { FakeScaleApi } from '../../support/fake-scale-api.js';
 import { RedisServer } from '../../support/redis-server.js';
@@ -106,6 +108,17 @@ describe('reconcile scenarios (virtual time, real Redis, fake Kubernetes API)', 
     for (let i = 0; i < 5; i++) replicas.push((await tick(16)).applied ?? kube.replicas(ref)!);
     expect(replicas.at(-1)).toBe(0);
     expect(kube.writes.map((w) => w.replicas)).toEqual([10, 6, 2, 0]);
+  });
+
+  it('keeps the capacity prescale just added for the stabilization window', async () => {
+    const rejects = new RedisRejectSink(deps.redis, deps.settings.keyPrefix);
+    const data = Buffer.from(JSON.stringify({ target: T, batchId: 'b1', images: 8 })).toString('base64');
+    await handlePrescale({ ...deps, rejects }, { data, messageId: 'm1' });
+    expect(kube.replicas(ref)).toBe(8);
+    await worker.done('b1', 6);
+    expect(await tick(1)).toMatchObject({ action: 'none', desired: 2, current: 8 });
+    expect(await tick(15)).toMatchObject({ action: 'none', current: 8 });
+    expect(await tick(16)).toMatchObject({ action: 'scale_in', current: 8, applied: 4 });
   });
 
   it('scales up when an event was lost, and writes only when the count changes', async () => {
