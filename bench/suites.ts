@@ -3,7 +3,8 @@
  * list it here.
  */
 import type { Suite } from './suite.js';
+import { prescaleBench } from './functions/prescale.bench.js';
 import { reconcileBench } from './functions/reconcile.bench.js';
 import { policiesSuite } from './suites/policies.js';
 
-export const SUITES: readonly Suite[] = [reconcileBench, policiesSuite];
+export const SUITES: readonly Suite[] = [prescaleBench, reconcileBench, policiesSuite];

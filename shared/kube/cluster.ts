@@ -6,10 +6,11 @@
  * use so a function's cold start does not pay for paths it never takes.
  */
 import type { ClusterManagerClient } from '@google-cloud/container';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Clock } from '../clock.js';
 import { isGkeCluster, type ClusterRef, type GkeCluster } from '../config/registry.js';
 import { KubeApiError } from '../errors.js';
-import { ClientNodeScaleApi, type ScaleApi } from './scale-api.js';
+import type { ScaleApi } from './scale-api.js';
 
 export interface AccessToken {
   readonly token: string;
@@ -79,6 +80,11 @@ type AgentFactory = (cluster: unknown, options: Record<string, unknown>) => Agen
  * every request, so each call would pay a fresh TLS handshake (about 2 ms of CPU); reconcile
  * makes a thousand calls a pass.
  */
+async function clientNodeApi(kc: KubeConfig): Promise<ScaleApi> {
+  const { ClientNodeScaleApi } = await import('./client-node-api.js');
+  return ClientNodeScaleApi.fromKubeConfig(kc);
+}
+
 async function pooledKubeConfig() {
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
@@ -123,7 +129,7 @@ export class ClusterAccess implements ClusterConnector {
     const kc = await pooledKubeConfig();
     kc.loadFromFile(path);
     if (context) kc.setCurrentContext(context);
-    return { api: await ClientNodeScaleApi.fromKubeConfig(kc), expiresAtMs: Number.POSITIVE_INFINITY };
+    return { api: await clientNodeApi(kc), expiresAtMs: Number.POSITIVE_INFINITY };
   }
 
   private containerClient() {
@@ -173,6 +179,6 @@ export class ClusterAccess implements ClusterConnector {
       },
       { name: 'prescaler', token: token.token },
     );
-    return { api: await ClientNodeScaleApi.fromKubeConfig(kc), expiresAtMs: token.expiresAtMs };
+    return { api: await clientNodeApi(kc), expiresAtMs: token.expiresAtMs };
   }
 }

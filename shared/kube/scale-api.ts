@@ -1,19 +1,10 @@
 /**
- * The Kubernetes calls prescaler makes, behind one narrow interface (so unit tests can fake it),
- * and its implementation on @kubernetes/client-node. API failures become KubeApiError, which says
- * whether the fault is permanent (403, 404, 422) or transient (409, 5xx, network).
+ * The Kubernetes calls prescaler makes, behind one narrow interface (so unit tests can fake it;
+ * client-node-api.ts implements it on @kubernetes/client-node, loaded only when first needed).
+ * API failures become KubeApiError, which says whether the fault is permanent (403, 404, 422) or
+ * transient (409, 5xx, network).
  */
-import {
-  ApiException,
-  type AppsV1Api,
-  type CoreV1Api,
-  type KubeConfig,
-  type V1LabelSelector,
-  type V1Pod,
-  type V1Scale,
-  PatchStrategy,
-  setHeaderOptions,
-} from '@kubernetes/client-node';
+import type { V1LabelSelector } from '@kubernetes/client-node';
 import { KubeApiError } from '../errors.js';
 import type { OrderedPod } from './pod-order.js';
 
@@ -62,15 +53,26 @@ const HINTS: Record<number, string> = {
   409: 'another writer changed the Deployment; retrying',
 };
 
+/** client-node's ApiException, recognised by shape so this module need not load the library. */
+function isApiException(error: unknown): error is { code: number; body: unknown } {
+  return (
+    error instanceof Error &&
+    typeof (error as { code?: unknown }).code === 'number' &&
+    'body' in error &&
+    'headers' in error
+  );
+}
+
 /** Maps a client-node failure to a KubeApiError naming the call and the object. */
 export function toKubeError(error: unknown, what: string): KubeApiError {
   if (error instanceof KubeApiError) return error;
-  if (error instanceof ApiException) {
-    const code = (error as ApiException<unknown>).code;
+  if (isApiException(error)) {
+    const { code } = error;
     let status: StatusBody = {};
-    const body: unknown = (error as ApiException<unknown>).body;
+    const body: unknown = error.body;
     try {
-      status = (typeof body === 'string' ? JSON.parse(body) : body) as StatusBody;
+      // client-node throws 401 with no body at all.
+      status = ((typeof body === 'string' ? JSON.parse(body) : body) ?? {}) as StatusBody;
     } catch {
       status = { message: String(body) };
     }
@@ -104,115 +106,6 @@ export function selectorString(selector: V1LabelSelector | undefined): string {
     else if (operator === 'DoesNotExist') parts.push(`!${key}`);
   }
   return parts.join(',');
-}
-
-function scaleState(scale: V1Scale): ScaleState {
-  return {
-    replicas: scale.spec?.replicas ?? 0,
-    resourceVersion: scale.metadata?.resourceVersion ?? '',
-    selector: scale.status?.selector ?? '',
-  };
-}
-
-function podInfo(pod: V1Pod): PodInfo {
-  const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
-  const isReady = ready?.status === 'True';
-  return {
-    name: pod.metadata?.name ?? '',
-    uid: pod.metadata?.uid ?? '',
-    nodeName: pod.spec?.nodeName,
-    phase: pod.status?.phase ?? 'Unknown',
-    ready: isReady,
-    readySinceMs:
-      isReady && ready?.lastTransitionTime ? new Date(ready.lastTransitionTime).getTime() : undefined,
-    createdMs: pod.metadata?.creationTimestamp ? new Date(pod.metadata.creationTimestamp).getTime() : 0,
-    restarts: Math.max(0, ...(pod.status?.containerStatuses ?? []).map((c) => c.restartCount)),
-    annotations: pod.metadata?.annotations,
-    terminating: Boolean(pod.metadata?.deletionTimestamp),
-  };
-}
-
-export class ClientNodeScaleApi implements ScaleApi {
-  constructor(
-    private readonly apps: AppsV1Api,
-    private readonly core: CoreV1Api,
-  ) {}
-
-  static async fromKubeConfig(kc: KubeConfig): Promise<ClientNodeScaleApi> {
-    const { AppsV1Api, CoreV1Api } = await import('@kubernetes/client-node');
-    return new ClientNodeScaleApi(kc.makeApiClient(AppsV1Api), kc.makeApiClient(CoreV1Api));
-  }
-
-  async readScale(ref: ScaleRef): Promise<ScaleState> {
-    try {
-      return scaleState(
-        await this.apps.readNamespacedDeploymentScale({ name: ref.deployment, namespace: ref.namespace }),
-      );
-    } catch (error) {
-      throw toKubeError(error, `read scale of ${ref.namespace}/${ref.deployment}`);
-    }
-  }
-
-  async writeScale(ref: ScaleRef, replicas: number, resourceVersion: string): Promise<ScaleState> {
-    try {
-      const body: V1Scale = {
-        apiVersion: 'autoscaling/v1',
-        kind: 'Scale',
-        metadata: { name: ref.deployment, namespace: ref.namespace, resourceVersion },
-        spec: { replicas },
-      };
-      return scaleState(
-        await this.apps.replaceNamespacedDeploymentScale({
-          name: ref.deployment,
-          namespace: ref.namespace,
-          body,
-        }),
-      );
-    } catch (error) {
-      throw toKubeError(error, `scale ${ref.namespace}/${ref.deployment} to ${replicas}`);
-    }
-  }
-
-  async readDeployment(ref: ScaleRef): Promise<DeploymentState> {
-    try {
-      const deployment = await this.apps.readNamespacedDeployment({
-        name: ref.deployment,
-        namespace: ref.namespace,
-      });
-      return {
-        replicas: deployment.spec?.replicas ?? 0,
-        resourceVersion: deployment.metadata?.resourceVersion ?? '',
-        selector: selectorString(deployment.spec?.selector),
-        paused: deployment.metadata?.annotations?.[PAUSE_ANNOTATION] === 'true',
-      };
-    } catch (error) {
-      throw toKubeError(error, `read deployment ${ref.namespace}/${ref.deployment}`);
-    }
-  }
-
-  async listPods(namespace: string, selector: string): Promise<PodInfo[]> {
-    try {
-      const list = await this.core.listNamespacedPod({ namespace, labelSelector: selector });
-      return list.items.map(podInfo);
-    } catch (error) {
-      throw toKubeError(error, `list pods in ${namespace} (${selector})`);
-    }
-  }
-
-  async setDeletionCost(namespace: string, pod: string, cost: string | null): Promise<void> {
-    try {
-      await this.core.patchNamespacedPod(
-        {
-          name: pod,
-          namespace,
-          body: { metadata: { annotations: { 'controller.kubernetes.io/pod-deletion-cost': cost } } },
-        },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-      );
-    } catch (error) {
-      throw toKubeError(error, `annotate pod ${namespace}/${pod}`);
-    }
-  }
 }
 
 export interface ScaleUpResult {

@@ -1,9 +1,10 @@
 /**
- * The Redis connection of a function instance: created lazily, one per instance, tuned to fail
+ * The Redis connection of a function instance: created (and ioredis loaded) on first use, one per
+ * instance, tuned to fail
  * fast (no offline queue, short timeouts, one retry) so a dead Redis turns into a quick
  * RedisUnavailable instead of a hung invocation. TLS with the server CA for Memorystore.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import type { RedisSettings } from '../config/settings.js';
 import { RedisUnavailable } from '../errors.js';
 
@@ -42,6 +43,7 @@ export class RedisHandle {
 
   private async connect(): Promise<Redis> {
     if (!this.client) {
+      const { Redis } = await import('ioredis');
       this.client = new Redis(this.options);
       // Errors surface on commands; without a listener ioredis would print every reconnect.
       this.client.on('error', () => undefined);
