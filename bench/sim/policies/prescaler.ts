@@ -4,8 +4,9 @@
  *   outstanding work and the Deployment goes to max(current, desired) at once (prescale never
  *   lowers), e.g. 400 images at 1 per replica, max 50 -> 50.
  * - reconcile, every 15 s: `decide` with the target's scaleIn settings, the stabilization window
- *   and scale-in history kept here as the Redis ledger keeps them (each pass records its desired
- *   count; each scale-in is remembered for the longest policy period); when a scale-in is due,
+ *   (shared/window.ts, the rules reconcile.lua keeps in Redis: prescale and each pass record
+ *   their desired count when it changes) and the scale-in history (each scale-in remembered for
+ *   the longest policy period); when a scale-in is due,
  *   `rankPods` gives the pod-deletion-cost annotations and the fewest replicas that remove no
  *   busy pod (`mustKeep`), and `decide` is asked again with them.
  * The `unranked` variant is the same but trusts the ReplicaSet to pick victims (no annotations,
@@ -15,6 +16,7 @@ import type { ScaleInEvent } from '../../../shared/redis/ledger.js';
 import { rankPods } from '../../../shared/ranking.js';
 import { decide, type ReconcileInput } from '../../../shared/scalein.js';
 import { sizeFor, type WorkSummary } from '../../../shared/sizing.js';
+import { pruneWindow, recordRecommendation, windowMax, type Recommendation } from '../../../shared/window.js';
 import type { DeploymentView, PolicyKind } from '../policy.js';
 import { uniform } from '../random.js';
 
@@ -41,12 +43,13 @@ export function prescalerPolicy(options: PrescalerOptions = {}): PolicyKind {
     create(target, random) {
       const windowMs = target.scaleIn.stabilizationSeconds * 1000;
       const periodMs = Math.max(...target.scaleIn.policies.map((p) => p.periodSeconds)) * 1000;
-      let window: Array<{ atMs: number; replicas: number }> = [];
+      let window: Recommendation[] = [];
       let scaleIns: ScaleInEvent[] = [];
       return {
         initialReplicas: target.minReplicas,
         announce(_batch, view) {
           const sizing = sizeFor(target, workOf(view), view.nowMs);
+          window = recordRecommendation(window, view.nowMs, sizing.replicas);
           return { replicas: Math.max(view.replicas, sizing.replicas) };
         },
         loops: [
@@ -56,15 +59,15 @@ export function prescalerPolicy(options: PrescalerOptions = {}): PolicyKind {
             offsetSeconds: uniform(random, 0, every),
             observe(view) {
               const nowMs = view.nowMs;
-              // As reconcile.lua: entries older than the window / the longest period are dropped.
-              window = window.filter((entry) => entry.atMs >= nowMs - windowMs);
+              // As reconcile.lua: entries no longer in effect / older than the longest period go.
+              window = pruneWindow(window, nowMs, windowMs);
               scaleIns = scaleIns.filter((event) => event.atMs >= nowMs - periodMs);
               const input: ReconcileInput = {
                 target,
                 current: view.replicas,
                 work: workOf(view),
                 nowMs,
-                windowMax: window.length > 0 ? Math.max(...window.map((entry) => entry.replicas)) : undefined,
+                windowMax: windowMax(window, nowMs, windowMs),
                 recentScaleIns: scaleIns,
                 paused: false,
               };
@@ -80,7 +83,7 @@ export function prescalerPolicy(options: PrescalerOptions = {}): PolicyKind {
                   decision = decide({ ...input, mustKeep: 0, busy });
                 }
               }
-              window.push({ atMs: nowMs, replicas: decision.desired });
+              window = recordRecommendation(window, nowMs, decision.desired);
               if (decision.to < view.replicas)
                 scaleIns.push({ atMs: nowMs, from: view.replicas, to: decision.to });
               return { replicas: decision.to, annotations };
