@@ -3,66 +3,201 @@ import {
   DELETION_COST_ANNOTATION,
   deletionCost,
   deletionOrder,
+  logarithmicRankDiff,
   type OrderedPod,
 } from '../../../shared/kube/pod-order.js';
 
-const NOW = 1_000_000_000;
-const HOUR = 3_600_000;
+const NOW = Date.parse('2025-06-01T12:00:00Z');
+const ago = (seconds: number): number => NOW - seconds * 1000;
+const cost = (value: string) => ({ annotations: { [DELETION_COST_ANNOTATION]: value } });
+
+/** A pod of one ReplicaSet; defaults: on node-a, Running, Ready for 10 minutes, created 1 hour ago. */
 function pod(name: string, over: Partial<OrderedPod> = {}): OrderedPod {
   return {
     name,
     uid: `uid-${name}`,
-    nodeName: `node-${name}`,
+    nodeName: 'node-a',
     phase: 'Running',
     ready: true,
-    readySinceMs: NOW - HOUR,
-    createdMs: NOW - 2 * HOUR,
+    readySinceMs: ago(600),
+    createdMs: ago(3600),
     restarts: 0,
     ...over,
   };
 }
-const cost = (value: string) => ({ annotations: { [DELETION_COST_ANNOTATION]: value } });
 
-describe('deletionOrder: the pod a ReplicaSet removes first', () => {
-  // Each row lists the pods; the expected first victim is "b" in every row.
-  it.each<[string, OrderedPod[]]>([
+/** Scales in one pod at a time until none is left; returns the names in the order removed. */
+function removalOrder(pods: readonly OrderedPod[]): string[] {
+  const left = [...pods];
+  const order: string[] = [];
+  while (left.length > 0) {
+    const [victim] = deletionOrder(left, NOW);
+    if (victim === undefined) throw new Error('no victim');
+    order.push(victim.name);
+    left.splice(left.indexOf(victim), 1);
+  }
+  return order;
+}
+
+describe('deletionOrder: the ReplicaSet scale-in order (ActivePodsWithRanks.Less), one rule per row', () => {
+  // Each row is checked with the pods in the given order and reversed: no row relies on a tie.
+  it.each<[string, OrderedPod[], string[]]>([
     [
       '1. unscheduled before scheduled',
-      [pod('a'), pod('b', { nodeName: undefined, phase: 'Pending', ready: false })],
-    ],
-    ['2. Pending before Running', [pod('a'), pod('b', { phase: 'Pending', ready: false })]],
-    ['2. Unknown before Running', [pod('a'), pod('b', { phase: 'Unknown', ready: false })]],
-    ['3. not ready before ready', [pod('a'), pod('b', { ready: false, readySinceMs: undefined })]],
-    ['3. readiness outranks cost', [pod('a', cost('-5')), pod('b', { ...cost('1000'), ready: false })]],
-    ['4. lower deletion cost first', [pod('a', cost('10')), pod('b', cost('-3'))]],
-    ['4. missing cost counts as 0', [pod('a', cost('1')), pod('b')]],
-    [
-      '5. doubled up on a node first',
       [
-        pod('a'),
-        pod('b', { nodeName: 'shared' }),
-        pod('c', { nodeName: 'shared', readySinceMs: NOW - 4 * HOUR }),
+        pod('scheduled', { phase: 'Pending', ready: false }),
+        pod('unscheduled', { nodeName: undefined, phase: 'Pending', ready: false }),
+      ],
+      ['unscheduled', 'scheduled'],
+    ],
+    [
+      '1. an empty node name is unscheduled',
+      [pod('scheduled'), pod('empty-node', { nodeName: '', readySinceMs: ago(3000) })],
+      ['empty-node', 'scheduled'],
+    ],
+    [
+      '2. Pending before Unknown before Running',
+      [
+        pod('running', { ready: false }),
+        pod('unknown', { phase: 'Unknown', ready: false }),
+        pod('pending', { phase: 'Pending', ready: false }),
+      ],
+      ['pending', 'unknown', 'running'],
+    ],
+    [
+      '2. any other phase counts as Pending',
+      [pod('unknown', { phase: 'Unknown', ready: false }), pod('no-phase', { phase: '', ready: false })],
+      ['no-phase', 'unknown'],
+    ],
+    [
+      '3. not ready before ready',
+      [pod('ready'), pod('not-ready', { ready: false, readySinceMs: undefined })],
+      ['not-ready', 'ready'],
+    ],
+    [
+      '3. readiness outranks deletion cost: a busy pod that reports NotReady loses its protection',
+      [pod('idle', cost('-100')), pod('busy-not-ready', { ...cost('1000'), ready: false })],
+      ['busy-not-ready', 'idle'],
+    ],
+    [
+      '4. lower pod-deletion-cost first; missing or invalid counts as 0; negatives allowed',
+      [
+        pod('cost-100', cost('100')),
+        pod('no-annotation', { createdMs: ago(7200) }),
+        pod('invalid-plus', { ...cost('+7'), createdMs: ago(60) }),
+        pod('invalid-leading-zero', { ...cost('007'), createdMs: ago(600) }),
+        pod('cost-minus-5', cost('-5')),
+        pod('cost-1', cost('1')),
+        pod('cost-10', cost('10')),
+      ],
+      [
+        'cost-minus-5',
+        'invalid-plus',
+        'invalid-leading-zero',
+        'no-annotation',
+        'cost-1',
+        'cost-10',
+        'cost-100',
       ],
     ],
     [
-      '6. ready more recently first',
-      [pod('a', { readySinceMs: NOW - 4 * HOUR }), pod('b', { readySinceMs: NOW - 60_000 })],
-    ],
-    ['7. more restarts first', [pod('a', { restarts: 0 }), pod('b', { restarts: 3 })]],
-    ['8. newer first', [pod('a', { createdMs: NOW - 10 * HOUR }), pod('b', { createdMs: NOW - 120_000 })]],
-    [
-      '6/8. same log2 bucket: lower UID first',
+      '5. more pods of the owner on the same node first (ranks recomputed at each step)',
       [
-        pod('a', { readySinceMs: NOW - HOUR, uid: 'uid-2' }),
-        pod('b', { readySinceMs: NOW - HOUR - 1000, uid: 'uid-1' }),
+        pod('a1', { nodeName: 'node-a', createdMs: ago(4000) }),
+        pod('a2', { nodeName: 'node-a', createdMs: ago(2000) }),
+        pod('a3', { nodeName: 'node-a', createdMs: ago(1000) }),
+        pod('b1', { nodeName: 'node-b', createdMs: ago(10) }),
       ],
+      ['a3', 'a2', 'b1', 'a1'],
     ],
-  ])('%s', (_rule, pods) => {
-    expect(deletionOrder(pods, NOW)[0]?.name).toBe('b');
-    expect(deletionOrder([...pods].reverse(), NOW)[0]?.name).toBe('b');
+    [
+      '6. both ready: the one ready more recently first',
+      [pod('ready-4h', { readySinceMs: ago(4 * 3600) }), pod('ready-1m', { readySinceMs: ago(60) })],
+      ['ready-1m', 'ready-4h'],
+    ],
+    [
+      '6. ready times in one log2 bucket: the lower UID first',
+      [
+        pod('ready-100s', { readySinceMs: ago(100), uid: 'bbb' }),
+        pod('ready-101s', { readySinceMs: ago(101), uid: 'aaa' }),
+      ],
+      ['ready-101s', 'ready-100s'],
+    ],
+    [
+      '6. a ready pod with no ready time counts as ready most recently (afterOrZero)',
+      [pod('ready-1m', { readySinceMs: ago(60) }), pod('ready-unknown', { readySinceMs: undefined })],
+      ['ready-unknown', 'ready-1m'],
+    ],
+    [
+      '6. an unreadable ready time (NaN) is no ready time',
+      [pod('ready-1m', { readySinceMs: ago(60) }), pod('ready-nan', { readySinceMs: Number.NaN })],
+      ['ready-nan', 'ready-1m'],
+    ],
+    [
+      '6. two unknown ready times are equal: rule 7 decides',
+      [
+        pod('unknown-0', { readySinceMs: undefined, uid: 'aaa' }),
+        pod('unknown-2', { readySinceMs: Number.NaN, restarts: 2, uid: 'bbb' }),
+      ],
+      ['unknown-2', 'unknown-0'],
+    ],
+    [
+      '6. only when both are ready: ready times of pods not ready are ignored',
+      [
+        pod('was-ready-1m', { ready: false, readySinceMs: ago(60), createdMs: ago(7200) }),
+        pod('was-ready-4h', { ready: false, readySinceMs: ago(4 * 3600), createdMs: ago(60) }),
+      ],
+      ['was-ready-4h', 'was-ready-1m'],
+    ],
+    [
+      '6. ready time outranks restarts',
+      [pod('ready-1m', { readySinceMs: ago(60) }), pod('restarted', { restarts: 5 })],
+      ['ready-1m', 'restarted'],
+    ],
+    [
+      '7. more container restarts first',
+      [pod('no-restarts'), pod('three-restarts', { restarts: 3 })],
+      ['three-restarts', 'no-restarts'],
+    ],
+    [
+      '7. restarts outrank creation time',
+      [pod('new', { createdMs: ago(60) }), pod('restarted', { restarts: 1, createdMs: ago(7200) })],
+      ['restarted', 'new'],
+    ],
+    [
+      '8. newer first',
+      [pod('created-10h', { createdMs: ago(36_000) }), pod('created-2m', { createdMs: ago(120) })],
+      ['created-2m', 'created-10h'],
+    ],
+    [
+      '8. creation times in one log2 bucket: the lower UID first',
+      [
+        pod('created-100s', { createdMs: ago(100), uid: 'bbb' }),
+        pod('created-101s', { createdMs: ago(101), uid: 'aaa' }),
+      ],
+      ['created-101s', 'created-100s'],
+    ],
+    [
+      '8. an unknown creation time counts as the newest (afterOrZero)',
+      [pod('created-now', { createdMs: NOW }), pod('created-unknown', { createdMs: undefined })],
+      ['created-unknown', 'created-now'],
+    ],
+    [
+      '8. an unreadable creation time (NaN) is an unknown one',
+      [pod('created-1m', { createdMs: ago(60) }), pod('created-nan', { createdMs: Number.NaN })],
+      ['created-nan', 'created-1m'],
+    ],
+    [
+      '8. a time at or after now is in bucket -1, before any age',
+      [pod('created-1s', { createdMs: ago(1) }), pod('created-later', { createdMs: NOW + 5000 })],
+      ['created-later', 'created-1s'],
+    ],
+  ])('%s', (_rule, pods, expected) => {
+    expect(removalOrder(pods)).toEqual(expected);
+    expect(removalOrder([...pods].reverse())).toEqual(expected);
   });
 
-  it('removes pods step by step in rank order', () => {
+  it('orders a whole ReplicaSet in one sort', () => {
     const pods = [
       pod('busy', cost('1000')),
       pod('idle-old'),
@@ -72,14 +207,82 @@ describe('deletionOrder: the pod a ReplicaSet removes first', () => {
     expect(deletionOrder(pods, NOW).map((p) => p.name)).toEqual(['pending', 'starting', 'idle-old', 'busy']);
   });
 
+  it('ranks rule 5 by the related pods when given', () => {
+    const pods = [pod('a', { nodeName: 'node-a', createdMs: ago(60) }), pod('b', { nodeName: 'node-b' })];
+    // Alone, a and b are one pod a node each, so rule 8 decides: a is newer.
+    expect(deletionOrder(pods, NOW).map((p) => p.name)).toEqual(['a', 'b']);
+    // Another ReplicaSet of the owner has a pod on node-b: b is doubled up.
+    const related = [...pods, { nodeName: 'node-b' }];
+    expect(deletionOrder(pods, NOW, related).map((p) => p.name)).toEqual(['b', 'a']);
+  });
+
+  it('keeps the input order of pods equal by every rule (no tie-break of its own)', () => {
+    const twins = [pod('x', { uid: 'uid-2' }), pod('y', { uid: 'uid-1' })];
+    expect(deletionOrder(twins, NOW).map((p) => p.name)).toEqual(['x', 'y']);
+    expect(deletionOrder([...twins].reverse(), NOW).map((p) => p.name)).toEqual(['y', 'x']);
+  });
+
+  it('returns the same objects, and leaves the input alone', () => {
+    const pods = [pod('old', { createdMs: ago(7200) }), pod('new', { createdMs: ago(60) })];
+    const order = deletionOrder(pods, NOW);
+    expect(order[0]).toBe(pods[1]);
+    expect(pods.map((p) => p.name)).toEqual(['old', 'new']);
+  });
+});
+
+describe('deletionCost (GetDeletionCostFromPodAnnotations)', () => {
+  // validFirstDigit rejects "+…" and leading zeros before strconv.ParseInt(value, 10, 32) runs;
+  // ParseInt itself would take "+5" and "007". After a "-", ParseInt takes leading zeros.
   it.each([
-    ['100', 100],
-    ['-7', -7],
-    ['abc', 0],
-    ['1.5', 0],
-    ['2147483648', 0],
     [undefined, 0],
-  ])('reads deletion cost %j as %d', (value, expected) => {
+    ['0', 0],
+    ['-5', -5],
+    ['-7', -7],
+    ['42', 42],
+    ['100', 100],
+    ['2147483647', 2147483647],
+    ['-2147483648', -2147483648],
+    ['2147483648', 0],
+    ['-2147483649', 0],
+    ['99999999999999999999999', 0],
+    ['+5', 0],
+    ['007', 0],
+    ['00', 0],
+    ['-007', -7],
+    ['-0', 0],
+    ['', 0],
+    ['1.5', 0],
+    ['1e3', 0],
+    ['1_000', 0],
+    ['0x10', 0],
+    [' 5', 0],
+    ['5 ', 0],
+    ['abc', 0],
+    ['-', 0],
+    ['--5', 0],
+  ])('%j → %d', (value, expected) => {
     expect(deletionCost(value === undefined ? {} : cost(value))).toBe(expected);
+  });
+
+  it('counts a pod without annotations as 0', () => {
+    expect(deletionCost({})).toBe(0);
+    expect(deletionCost({ annotations: { other: '5' } })).toBe(0);
+  });
+});
+
+describe('logarithmicRankDiff', () => {
+  it('compares the log2 bucket of the ages in nanoseconds', () => {
+    // 100 s and 101 s are both in bucket 36 (2^36 ns ≈ 68.7 s, 2^37 ns ≈ 137.4 s).
+    expect(logarithmicRankDiff(NOW - 100_000, NOW - 101_000, NOW)).toBe(0);
+    expect(logarithmicRankDiff(NOW - 60_000, NOW - 140_000, NOW)).toBe(-2);
+    // A time at or after now is bucket -1.
+    expect(logarithmicRankDiff(NOW, NOW - 1, NOW)).toBe(-1 - 19);
+  });
+
+  it('puts an age of exactly a power of two in its own bucket (math.Log2 is exact there)', () => {
+    // 1073.741824 ms is 2^30 ns: bucket 30; 1072.741824 ms is in bucket 29.
+    expect(logarithmicRankDiff(0, 1, 1073.741824)).toBe(1);
+    // Just under 2^30 ns is bucket 29.
+    expect(logarithmicRankDiff(0.000001, 1, 1073.741824)).toBe(0);
   });
 });
