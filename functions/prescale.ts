@@ -18,7 +18,7 @@ import {
 } from '../shared/errors.js';
 import { parseEvent, type IncomingEvent } from '../shared/event.js';
 import type { ClusterConnector } from '../shared/kube/cluster.js';
-import { scaleUpTo } from '../shared/kube/scale-api.js';
+import { ScaleUpCoalescer } from '../shared/kube/coalesce.js';
 import type { Logger } from '../shared/log.js';
 import { withRedis, type RedisHandle } from '../shared/redis/client.js';
 import type { Ledger, RegisterStatus } from '../shared/redis/ledger.js';
@@ -41,7 +41,11 @@ export interface PrescaleDeps {
   readonly rejects: RejectSink;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Shares scale-up rounds between concurrent events of one target (default: one per process). */
+  readonly coalescer?: ScaleUpCoalescer;
 }
+
+const instanceCoalescer = new ScaleUpCoalescer();
 
 export type PrescaleOutcome =
   | {
@@ -114,7 +118,12 @@ export async function handlePrescale(deps: PrescaleDeps, message: PubSubMessage)
 
     const sizing = sizeFor(target, work, started);
     const api = await deps.clusters.apiFor(target.cluster);
-    const result = await scaleUpTo(api, target, sizing.replicas);
+    const result = await (deps.coalescer ?? instanceCoalescer).scaleUp(
+      target.name,
+      api,
+      target,
+      sizing.replicas,
+    );
     const latencyMs = deps.clock.now() - started;
     const decision = {
       event: 'prescale',
