@@ -116,7 +116,13 @@ async function reconcileTarget(
     const ranking = rankPods(states, nowMs);
     busyPods = ranking.busy;
     changes = ranking.changes;
-    decision = decide({ ...input, mustKeep: ranking.mustKeep, busy: ranking.busy });
+    const held = states.reduce((sum, pod) => sum + pod.inFlight, 0);
+    decision = decide({
+      ...input,
+      mustKeep: ranking.mustKeep,
+      busy: ranking.busy,
+      unclaimed: Math.max(0, state.work.outstanding - held),
+    });
   }
 
   const changing = decision.to !== current.replicas;

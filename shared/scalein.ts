@@ -11,7 +11,8 @@
  *   Pods policy:    floor = periodStart - value          (10 running, Pods 4 -> down to 6)
  *   Percent policy: floor = trunc(periodStart * (1 - value / 100))   (10, 50 % -> 5)
  *   `Max` takes the policy allowing the biggest change, `Min` the smallest.
- * - Never below minReplicas, never so far that a busy pod would be removed (see ranking.ts).
+ * - Never below minReplicas, never so far that a busy pod would be removed (see ranking.ts), and
+ *   not while images wait to be picked up: an idle pod could take one just before it is removed.
  * A paused Deployment is left alone. "Not enough information yet" is a value (`needsPods`),
  * not an error: the shell looks at the pods and asks again.
  */
@@ -36,6 +37,8 @@ export interface ReconcileInput {
   /** From rankPods: the fewest replicas that remove no busy pod; undefined until pods were read. */
   readonly mustKeep?: number | undefined;
   readonly busy?: number | undefined;
+  /** Outstanding images no pod holds yet (outstanding minus images in flight), once pods were read. */
+  readonly unclaimed?: number | undefined;
 }
 
 export interface Decision {
@@ -105,6 +108,9 @@ export function decide(input: ReconcileInput): Decision {
 
   if (input.mustKeep === undefined) {
     return { action: 'none', desired, to: current, reason: `${reason}; checking pods`, needsPods: true };
+  }
+  if ((input.unclaimed ?? 0) > 0) {
+    return hold(`${input.unclaimed} image(s) not yet picked up by a pod; ${stabilized} wanted`);
   }
   const busyFloor = input.mustKeep;
   if (busyFloor > to) {

@@ -125,7 +125,7 @@ async function handlerLatency(): Promise<Result[]> {
   ];
 }
 
-async function burst(): Promise<Result[]> {
+export async function burst(): Promise<Result[]> {
   const TARGETS = 100;
   const EVENTS = 10_000;
   const fixture = await startFixture(TARGETS, 4, 10_000);

@@ -51,6 +51,12 @@ describe('decide', () => {
       4,
     ],
     ['never removes a busy pod', { current: 10, work: work(0), mustKeep: 9, busy: 9 }, 'scale_in', 9],
+    [
+      'holds while images wait to be picked up',
+      { current: 10, work: work(3), mustKeep: 0, busy: 0, unclaimed: 3 },
+      'none',
+      10,
+    ],
     ['holds when every pod is busy', { current: 10, work: work(0), mustKeep: 10, busy: 10 }, 'none', 10],
     ['asks for the pods before a scale-in', { current: 10, work: work(0) }, 'none', 10],
     [

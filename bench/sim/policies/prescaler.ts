@@ -77,7 +77,13 @@ export function prescalerPolicy(options: PrescalerOptions = {}): PolicyKind {
                 const busy = view.pods.filter((pod) => pod.inFlight > 0).length;
                 if (rank) {
                   const ranking = rankPods(view.pods, nowMs);
-                  decision = decide({ ...input, mustKeep: ranking.mustKeep, busy: ranking.busy });
+                  const held = view.pods.reduce((sum, pod) => sum + pod.inFlight, 0);
+                  decision = decide({
+                    ...input,
+                    mustKeep: ranking.mustKeep,
+                    busy: ranking.busy,
+                    unclaimed: Math.max(0, view.outstanding - held),
+                  });
                   if (decision.action === 'scale_in') annotations = ranking.changes;
                 } else {
                   decision = decide({ ...input, mustKeep: 0, busy });

@@ -72,6 +72,28 @@ describe('reconcile scenarios (virtual time, real Redis, fake Kubernetes API)', 
     worker = new ProgressReporter(await deps.redis.get(), T, 'pod-0', prefix);
   });
 
+  /** Gives the fake Deployment `count` Ready pods, `busy` of which hold one image each. */
+  async function pods(count: number, busy: number) {
+    const redis = await deps.redis.get();
+    kube.deployments.get(`${ref.namespace}/${ref.deployment}`)!.pods = Array.from(
+      { length: count },
+      (_, i) => ({
+        name: `pod-${i}`,
+        uid: `uid-${i}`,
+        nodeName: `node-${i % 3}`,
+        phase: 'Running',
+        ready: true,
+        readySinceMs: START,
+        createdMs: START,
+        restarts: 0,
+        terminating: false,
+      }),
+    );
+    for (let i = 0; i < count; i++) {
+      await new ProgressReporter(redis, T, `pod-${i}`, deps.settings.keyPrefix).heartbeat(i < busy ? 1 : 0);
+    }
+  }
+
   async function announce(batchId: string, images: number) {
     await deps.ledger.register(await deps.redis.get(), T, { batchId, images }, clock.now());
   }
@@ -94,13 +116,15 @@ describe('reconcile scenarios (virtual time, real Redis, fake Kubernetes API)', 
       openBatches: 1,
     });
     await worker.done('b1', 8);
+    await pods(10, 2);
     // 10 was recommended until t = 15 s; the 30 s window holds it until t = 45 s.
     expect(await tick(15)).toMatchObject({ action: 'none', applied: null, desired: 2, outstanding: 2 });
     expect(await tick(16)).toMatchObject({ action: 'none', applied: null, desired: 2 });
-    expect(await tick(15)).toMatchObject({ action: 'scale_in', current: 10, applied: 6, busyPods: 0 });
+    expect(await tick(15)).toMatchObject({ action: 'scale_in', current: 10, applied: 6, busyPods: 2 });
     expect(await tick(5)).toMatchObject({ action: 'none', applied: null, current: 6 }); // step limit: 4 per 15 s
     expect(await tick(11)).toMatchObject({ action: 'scale_in', current: 6, applied: 2 });
     await worker.done('b1', 2);
+    await pods(10, 0);
     const retired = await tick(15);
     expect(retired.retired).toEqual(['b1']);
     expect(retired.outstanding).toBe(0);
@@ -116,6 +140,7 @@ describe('reconcile scenarios (virtual time, real Redis, fake Kubernetes API)', 
     await handlePrescale({ ...deps, rejects }, { data, messageId: 'm1' });
     expect(kube.replicas(ref)).toBe(8);
     await worker.done('b1', 6);
+    await pods(8, 2);
     expect(await tick(1)).toMatchObject({ action: 'none', desired: 2, current: 8 });
     expect(await tick(15)).toMatchObject({ action: 'none', current: 8 });
     expect(await tick(16)).toMatchObject({ action: 'scale_in', current: 8, applied: 4 });
@@ -127,6 +152,17 @@ describe('reconcile scenarios (virtual time, real Redis, fake Kubernetes API)', 
     expect(await pass()).toMatchObject({ action: 'scale_up', applied: 5 });
     expect(await tick(1)).toMatchObject({ action: 'none', applied: null });
     expect(kube.writes).toHaveLength(1);
+  });
+
+  it('does not scale in while images wait to be picked up', async () => {
+    kube.add(ref, 10);
+    await announce('b1', 3);
+    await pods(10, 1);
+    const report = await tick(1);
+    expect(report).toMatchObject({ action: 'none', applied: null, busyPods: 1 });
+    expect(report.reason).toContain('2 image(s) not yet picked up');
+    await pods(10, 3);
+    expect(await tick(1)).toMatchObject({ action: 'scale_in', applied: 6 });
   });
 
   it('expires a stalled batch with a warning, and capacity follows', async () => {
