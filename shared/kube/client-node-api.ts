@@ -44,7 +44,9 @@ function podInfo(pod: V1Pod): PodInfo {
     ready: isReady,
     readySinceMs:
       isReady && ready?.lastTransitionTime ? new Date(ready.lastTransitionTime).getTime() : undefined,
-    createdMs: pod.metadata?.creationTimestamp ? new Date(pod.metadata.creationTimestamp).getTime() : undefined,
+    createdMs: pod.metadata?.creationTimestamp
+      ? new Date(pod.metadata.creationTimestamp).getTime()
+      : undefined,
     restarts: Math.max(0, ...(pod.status?.containerStatuses ?? []).map((c) => c.restartCount)),
     annotations: pod.metadata?.annotations,
     terminating: Boolean(pod.metadata?.deletionTimestamp),
