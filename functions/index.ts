@@ -9,6 +9,10 @@ import { handlePrescale, type PubSubMessage } from './prescale.js';
 import { runReconcile } from './reconcile.js';
 import { getRuntime } from './runtime.js';
 
+// Both functions need the Kubernetes client on their first call. Start loading it now, in the
+// background, so an event that arrives after the instance started does not wait for it.
+void import('../shared/kube/client-node-api.js').catch(() => undefined);
+
 interface MessagePublishedData {
   message?: PubSubMessage;
 }
