@@ -125,7 +125,7 @@ async function handlerLatency(): Promise<Result[]> {
   ];
 }
 
-export async function burst(): Promise<Result[]> {
+async function burst(): Promise<Result[]> {
   const TARGETS = 100;
   const EVENTS = 10_000;
   const fixture = await startFixture(TARGETS, 4, 10_000);
@@ -137,7 +137,8 @@ export async function burst(): Promise<Result[]> {
     const t = targetName(i % TARGETS);
     expected.set(t, (expected.get(t) ?? 0) + images(i));
   }
-  const limit = pLimit(64);
+  // Events in flight at once in one instance (Cloud Functions allows up to 1,000 per instance).
+  const limit = pLimit(256);
   const started = performance.now();
   await Promise.all(
     Array.from({ length: EVENTS }, (_, i) =>
@@ -157,7 +158,7 @@ export async function burst(): Promise<Result[]> {
   return [
     {
       suite: 'prescale',
-      metric: `burst of ${EVENTS} events over ${TARGETS} targets`,
+      metric: `burst of ${EVENTS} events over ${TARGETS} targets, 256 in flight`,
       value: round(rate, 0),
       unit: 'events/s',
       target: '>= 1000',
