@@ -58,6 +58,9 @@ spec:
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
+  // Never outlive the benchmark, even when it fails.
+  const killEmulator = () => emulator.kill('SIGKILL');
+  process.once('exit', killEmulator);
   await new Promise<void>((resolve, reject) => {
     let out = '';
     emulator.stdout.on('data', (chunk: Buffer) => {
@@ -81,12 +84,26 @@ spec:
     registry: parseRegistry({ targets }),
     kubeconfig,
     async stop() {
+      process.off('exit', killEmulator);
       const exited = new Promise((resolve) => emulator.once('exit', resolve));
       emulator.kill('SIGTERM');
       await exited;
       await redis.stop();
     },
   };
+}
+
+/** Runs `body` on a fresh fixture and always stops it. */
+export async function withFixture<T>(
+  spec: Parameters<typeof startFixture>,
+  body: (fixture: Fixture) => Promise<T>,
+): Promise<T> {
+  const fixture = await startFixture(...spec);
+  try {
+    return await body(fixture);
+  } finally {
+    await fixture.stop();
+  }
 }
 
 export function percentile(values: readonly number[], p: number): number {

@@ -30,7 +30,15 @@ import { createPushSubscription, emulatorClient, pushEndpoint } from '../../emul
 import { startFunction, startPubSubEmulator } from '../../emulator/stack/services.js';
 import { repoRoot } from '../../emulator/stack/stack.js';
 import type { Result, Suite } from '../suite.js';
-import { deploymentName, percentile, round, startFixture, targetName, type Fixture } from './fixture.js';
+import {
+  deploymentName,
+  percentile,
+  round,
+  startFixture,
+  targetName,
+  withFixture,
+  type Fixture,
+} from './fixture.js';
 
 const message = (target: string, batchId: string, images: number) => ({
   data: Buffer.from(JSON.stringify({ target, batchId, images })).toString('base64'),
@@ -94,94 +102,94 @@ function depsFor(fixture: Fixture, prefix: string, counting?: CountingApi): Pres
 
 async function handlerLatency(): Promise<Result[]> {
   // 4,000 images at 10 per replica: the Deployment grows to 400 replicas during the run.
-  const fixture = await startFixture(1, 10, 10_000);
-  const deps = depsFor(fixture, `b${randomUUID().slice(0, 6)}`);
-  const target = targetName(0);
-  for (let i = 0; i < 1000; i++) await handlePrescale(deps, message(target, `open-${i}`, 2));
-  const samples: number[] = [];
-  for (let i = 0; i < 2000; i++) {
-    const started = performance.now();
-    await handlePrescale(deps, message(target, `timed-${i}`, 1));
-    samples.push(performance.now() - started);
-  }
-  await deps.redis.close();
-  await fixture.stop();
-  const p99 = percentile(samples, 99);
-  return [
-    {
-      suite: 'prescale',
-      metric: 'handler latency p50, 1,000 open batches',
-      value: round(percentile(samples, 50)),
-      unit: 'ms',
-    },
-    {
-      suite: 'prescale',
-      metric: 'handler latency p99, 1,000 open batches',
-      value: round(p99),
-      unit: 'ms',
-      target: '<= 20',
-      pass: p99 <= 20,
-    },
-  ];
+  return withFixture([1, 10, 10_000], async (fixture) => {
+    const deps = depsFor(fixture, `b${randomUUID().slice(0, 6)}`);
+    const target = targetName(0);
+    for (let i = 0; i < 1000; i++) await handlePrescale(deps, message(target, `open-${i}`, 2));
+    const samples: number[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const started = performance.now();
+      await handlePrescale(deps, message(target, `timed-${i}`, 1));
+      samples.push(performance.now() - started);
+    }
+    await deps.redis.close();
+    const p99 = percentile(samples, 99);
+    return [
+      {
+        suite: 'prescale',
+        metric: 'handler latency p50, 1,000 open batches',
+        value: round(percentile(samples, 50)),
+        unit: 'ms',
+      },
+      {
+        suite: 'prescale',
+        metric: 'handler latency p99, 1,000 open batches',
+        value: round(p99),
+        unit: 'ms',
+        target: '<= 20',
+        pass: p99 <= 20,
+      },
+    ];
+  });
 }
 
 async function burst(): Promise<Result[]> {
   const TARGETS = 100;
   const EVENTS = 10_000;
-  const fixture = await startFixture(TARGETS, 4, 10_000);
-  const counting = new CountingApi();
-  const deps = depsFor(fixture, `b${randomUUID().slice(0, 6)}`, counting);
-  const images = (i: number) => 1 + (i % 7);
-  const expected = new Map<string, number>();
-  for (let i = 0; i < EVENTS; i++) {
-    const t = targetName(i % TARGETS);
-    expected.set(t, (expected.get(t) ?? 0) + images(i));
-  }
-  // Events in flight at once in one instance (Cloud Functions allows up to 1,000 per instance).
-  const limit = pLimit(256);
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: EVENTS }, (_, i) =>
-      limit(() => handlePrescale(deps, message(targetName(i % TARGETS), `burst-${i}`, images(i)))),
-    ),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  const api = await new ClusterAccess({ clock: systemClock }).apiFor({ kubeconfig: fixture.kubeconfig });
-  let wrong = 0;
-  for (let i = 0; i < TARGETS; i++) {
-    const scale = await api.readScale({ namespace: 'bench', deployment: deploymentName(i) });
-    if (scale.replicas !== Math.ceil((expected.get(targetName(i)) ?? 0) / 4)) wrong++;
-  }
-  await deps.redis.close();
-  await fixture.stop();
-  const rate = EVENTS / seconds;
-  return [
-    {
-      suite: 'prescale',
-      metric: `burst of ${EVENTS} events over ${TARGETS} targets, 256 in flight`,
-      value: round(rate, 0),
-      unit: 'events/s',
-      target: '>= 1000',
-      pass: rate >= 1000,
-    },
-    {
-      suite: 'prescale',
-      metric: 'targets with wrong final replicas',
-      value: wrong,
-      unit: 'targets',
-      target: '0',
-      pass: wrong === 0,
-    },
-    { suite: 'prescale', metric: 'scale writes in the burst', value: counting.writes, unit: 'writes' },
-    {
-      suite: 'prescale',
-      metric: 'scale writes that changed nothing',
-      value: counting.noops,
-      unit: 'writes',
-      target: '0',
-      pass: counting.noops === 0,
-    },
-  ];
+  return withFixture([TARGETS, 4, 10_000], async (fixture) => {
+    const counting = new CountingApi();
+    const deps = depsFor(fixture, `b${randomUUID().slice(0, 6)}`, counting);
+    const images = (i: number) => 1 + (i % 7);
+    const expected = new Map<string, number>();
+    for (let i = 0; i < EVENTS; i++) {
+      const t = targetName(i % TARGETS);
+      expected.set(t, (expected.get(t) ?? 0) + images(i));
+    }
+    // Events in flight at once in one instance (Cloud Functions allows up to 1,000 per instance).
+    const limit = pLimit(256);
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: EVENTS }, (_, i) =>
+        limit(() => handlePrescale(deps, message(targetName(i % TARGETS), `burst-${i}`, images(i)))),
+      ),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const api = await new ClusterAccess({ clock: systemClock }).apiFor({ kubeconfig: fixture.kubeconfig });
+    let wrong = 0;
+    for (let i = 0; i < TARGETS; i++) {
+      const scale = await api.readScale({ namespace: 'bench', deployment: deploymentName(i) });
+      if (scale.replicas !== Math.ceil((expected.get(targetName(i)) ?? 0) / 4)) wrong++;
+    }
+    await deps.redis.close();
+    const rate = EVENTS / seconds;
+    return [
+      {
+        suite: 'prescale',
+        metric: `burst of ${EVENTS} events over ${TARGETS} targets, 256 in flight`,
+        value: round(rate, 0),
+        unit: 'events/s',
+        target: '>= 1000',
+        pass: rate >= 1000,
+      },
+      {
+        suite: 'prescale',
+        metric: 'targets with wrong final replicas',
+        value: wrong,
+        unit: 'targets',
+        target: '0',
+        pass: wrong === 0,
+      },
+      { suite: 'prescale', metric: 'scale writes in the burst', value: counting.writes, unit: 'writes' },
+      {
+        suite: 'prescale',
+        metric: 'scale writes that changed nothing',
+        value: counting.noops,
+        unit: 'writes',
+        target: '0',
+        pass: counting.noops === 0,
+      },
+    ];
+  });
 }
 
 async function throughPubSub(): Promise<Result[]> {

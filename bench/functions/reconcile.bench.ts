@@ -13,7 +13,7 @@ import { silentLogger } from '../../shared/log.js';
 import { RedisHandle, redisOptions } from '../../shared/redis/client.js';
 import { Ledger } from '../../shared/redis/ledger.js';
 import { runReconcile, type ReconcileDeps } from '../../functions/reconcile.js';
-import { startFixture, targetName, round } from './fixture.js';
+import { targetName, round, withFixture } from './fixture.js';
 import type { Result as BenchResult, Suite } from '../suite.js';
 
 const TARGETS = 1000;
@@ -34,44 +34,44 @@ async function roundTripCount(redis: Redis): Promise<number> {
 async function pass(
   batches: number,
 ): Promise<{ ms: number; roundTrips: number; ok: boolean; outstanding: number }> {
-  const fixture = await startFixture(TARGETS, 1000, 10, 1);
-  const admin = new Redis(fixture.redis.port, '127.0.0.1');
-  const ledger = new Ledger('bench');
-  const pipeline = admin.pipeline();
-  for (let t = 0; t < TARGETS; t++) {
-    const keys = ledger.keys(targetName(t));
-    for (let b = 0; b < batches; b++) {
-      pipeline.hset(keys.total, `batch-${b}`, 10);
-      pipeline.hset(keys.seen, `batch-${b}`, `0:${systemClock.now()}`);
+  return withFixture([TARGETS, 1000, 10, 1], async (fixture) => {
+    const admin = new Redis(fixture.redis.port, '127.0.0.1');
+    const ledger = new Ledger('bench');
+    const pipeline = admin.pipeline();
+    for (let t = 0; t < TARGETS; t++) {
+      const keys = ledger.keys(targetName(t));
+      for (let b = 0; b < batches; b++) {
+        pipeline.hset(keys.total, `batch-${b}`, 10);
+        pipeline.hset(keys.seen, `batch-${b}`, `0:${systemClock.now()}`);
+      }
     }
-  }
-  await pipeline.exec();
-  const deps: ReconcileDeps = {
-    settings: {
-      registry: fixture.registry,
-      redis: { url: fixture.redis.url },
-      keyPrefix: 'bench',
-      maxImagesPerEvent: 100_000,
-      reconcileConcurrency: 64,
-    },
-    redis: new RedisHandle(redisOptions({ url: fixture.redis.url })),
-    ledger,
-    clusters: new ClusterAccess({ clock: systemClock }),
-    clock: systemClock,
-    logger: silentLogger,
-  };
-  // Warm up connections and script caches with one pass, then measure the next one.
-  await runReconcile(deps);
-  const before = await roundTripCount(admin);
-  const started = performance.now();
-  const report = await runReconcile(deps);
-  const ms = performance.now() - started;
-  const roundTrips = (await roundTripCount(admin)) - before;
-  await deps.redis.close();
-  admin.disconnect();
-  await fixture.stop();
-  const outstanding = report.targets.reduce((sum, t) => sum + (t.outstanding ?? 0), 0);
-  return { ms, roundTrips, ok: report.ok, outstanding };
+    await pipeline.exec();
+    const deps: ReconcileDeps = {
+      settings: {
+        registry: fixture.registry,
+        redis: { url: fixture.redis.url },
+        keyPrefix: 'bench',
+        maxImagesPerEvent: 100_000,
+        reconcileConcurrency: 64,
+      },
+      redis: new RedisHandle(redisOptions({ url: fixture.redis.url })),
+      ledger,
+      clusters: new ClusterAccess({ clock: systemClock }),
+      clock: systemClock,
+      logger: silentLogger,
+    };
+    // Warm up connections and script caches with one pass, then measure the next one.
+    await runReconcile(deps);
+    const before = await roundTripCount(admin);
+    const started = performance.now();
+    const report = await runReconcile(deps);
+    const ms = performance.now() - started;
+    const roundTrips = (await roundTripCount(admin)) - before;
+    await deps.redis.close();
+    admin.disconnect();
+    const outstanding = report.targets.reduce((sum, t) => sum + (t.outstanding ?? 0), 0);
+    return { ms, roundTrips, ok: report.ok, outstanding };
+  });
 }
 
 export const reconcileBench: Suite = {

@@ -59,7 +59,11 @@ export class RedisServer {
       ],
       { stdio: 'ignore' },
     );
+    // A redis-server must not outlive the process that started it, even one that crashed.
+    const killChild = () => child.kill('SIGKILL');
+    process.once('exit', killChild);
     child.once('exit', () => {
+      process.off('exit', killChild);
       if (this.child === child) this.child = undefined;
     });
     this.child = child;
