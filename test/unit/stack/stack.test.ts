@@ -63,7 +63,7 @@ describe('stack manifests and registry', () => {
     expect(deployment.spec?.replicas).toBe(resnet.minReplicas);
   });
 
-  it('writes a registry the functions accept, with the sample workloads' proportions at the time scale', () => {
+  it('writes a registry the functions accept, with the sample workloads proportions at the time scale', () => {
     const startup = new Map(STACK_TARGETS.map((t) => [t.name, 30]));
     const input = stackRegistry(STACK_TARGETS, startup, new TimeScale(10), '/k/config');
     const registry = parseRegistry(input);
