@@ -7,8 +7,6 @@
  * is logged, recorded in the reject sink and acknowledged. A transient fault throws so Pub/Sub
  * redelivers; when Redis is down the Deployment is first scaled from the event alone.
  */
-import type { Clock } from '../shared/clock.js';
-import type { Settings } from '../shared/config/settings.js';
 import {
   EventRejected,
   KubeApiError,
@@ -17,13 +15,12 @@ import {
   type RejectReason,
 } from '../shared/errors.js';
 import { parseEvent, type IncomingEvent } from '../shared/event.js';
-import type { ClusterConnector } from '../shared/kube/cluster.js';
 import { ScaleUpCoalescer } from '../shared/kube/coalesce.js';
-import type { Logger } from '../shared/log.js';
-import { withRedis, type RedisHandle } from '../shared/redis/client.js';
-import type { Ledger, RegisterStatus } from '../shared/redis/ledger.js';
+import { withRedis } from '../shared/redis/client.js';
+import type { RegisterStatus } from '../shared/redis/ledger.js';
 import type { RejectSink } from '../shared/rejects.js';
 import { sizeFor, type WorkSummary } from '../shared/sizing.js';
+import type { FunctionDeps } from './deps.js';
 
 export interface PubSubMessage {
   /** base64 */
@@ -33,14 +30,8 @@ export interface PubSubMessage {
   readonly publishTime?: string | undefined;
 }
 
-export interface PrescaleDeps {
-  readonly settings: Settings;
-  readonly redis: RedisHandle;
-  readonly ledger: Ledger;
-  readonly clusters: ClusterConnector;
+export interface PrescaleDeps extends FunctionDeps {
   readonly rejects: RejectSink;
-  readonly clock: Clock;
-  readonly logger: Logger;
   /** Shares scale-up rounds between concurrent events of one target (default: one per process). */
   readonly coalescer?: ScaleUpCoalescer;
 }

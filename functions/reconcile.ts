@@ -6,26 +6,15 @@
  * ledger or API cannot be read is not scaled in; the response and the logs say why.
  */
 import pLimit from 'p-limit';
-import type { Clock } from '../shared/clock.js';
 import type { TargetSpec } from '../shared/config/registry.js';
-import type { Settings } from '../shared/config/settings.js';
 import { PrescalerError } from '../shared/errors.js';
-import type { ClusterConnector } from '../shared/kube/cluster.js';
 import type { ScaleApi, ScaleState } from '../shared/kube/scale-api.js';
-import type { Logger } from '../shared/log.js';
 import { rankPods, type PodState } from '../shared/ranking.js';
-import { withRedis, type RedisHandle } from '../shared/redis/client.js';
-import type { Ledger } from '../shared/redis/ledger.js';
+import { withRedis } from '../shared/redis/client.js';
 import { decide, type Action, type Decision, type ReconcileInput } from '../shared/scalein.js';
+import type { FunctionDeps } from './deps.js';
 
-export interface ReconcileDeps {
-  readonly settings: Settings;
-  readonly redis: RedisHandle;
-  readonly ledger: Ledger;
-  readonly clusters: ClusterConnector;
-  readonly clock: Clock;
-  readonly logger: Logger;
-}
+export type ReconcileDeps = FunctionDeps;
 
 export interface ReconcileOptions {
   readonly dryRun?: boolean;

@@ -7,27 +7,22 @@ import { systemClock } from '../shared/clock.js';
 import { loadSettings, type Settings } from '../shared/config/settings.js';
 import { ClusterAccess } from '../shared/kube/cluster.js';
 import { jsonLogger } from '../shared/log.js';
-import { RedisHandle, redisOptions } from '../shared/redis/client.js';
-import { Ledger } from '../shared/redis/ledger.js';
 import { PubSubRejectSink, RedisRejectSink, type RejectSink } from '../shared/rejects.js';
+import { createDeps } from './deps.js';
 import type { PrescaleDeps } from './prescale.js';
 
 export type Runtime = PrescaleDeps;
 
 export function createRuntime(settings: Settings = loadSettings(process.env)): Runtime {
-  const redis = new RedisHandle(redisOptions(settings.redis));
-  const rejects: RejectSink = settings.rejectsTopic
-    ? new PubSubRejectSink(settings.rejectsTopic)
-    : new RedisRejectSink(redis, settings.keyPrefix);
-  return {
-    settings,
-    redis,
-    ledger: new Ledger(settings.keyPrefix),
+  const deps = createDeps(settings, {
     clusters: new ClusterAccess({ clock: systemClock }),
-    rejects,
     clock: systemClock,
     logger: jsonLogger(),
-  };
+  });
+  const rejects: RejectSink = settings.rejectsTopic
+    ? new PubSubRejectSink(settings.rejectsTopic)
+    : new RedisRejectSink(deps.redis, settings.keyPrefix);
+  return { ...deps, rejects };
 }
 
 let runtime: Runtime | undefined;

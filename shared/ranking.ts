@@ -22,8 +22,6 @@ export interface CostChange {
 export interface Ranking {
   /** Annotation writes needed; pods whose annotation is already right are not written. */
   readonly changes: readonly CostChange[];
-  /** How many pods the ReplicaSet can remove before reaching a busy one. */
-  readonly removable: number;
   /**
    * The lowest replica count that removes no busy pod: the pods from the first busy one on in
    * the deletion order. (A ReplicaSet scaled to N deletes `pods - N` pods from the front.)
@@ -47,7 +45,6 @@ export function rankPods(pods: readonly PodState[], nowMs: number): Ranking {
   const firstBusy = order.findIndex((pod) => pod.inFlight > 0);
   return {
     changes,
-    removable: firstBusy === -1 ? order.length : firstBusy,
     mustKeep: firstBusy === -1 ? 0 : order.length - firstBusy,
     busy: pods.filter((pod) => pod.inFlight > 0).length,
   };

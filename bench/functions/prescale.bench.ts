@@ -16,12 +16,9 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import { systemClock } from '../../shared/clock.js';
-import type { Settings } from '../../shared/config/settings.js';
 import { ClusterAccess } from '../../shared/kube/cluster.js';
 import type { ScaleApi, ScaleRef } from '../../shared/kube/scale-api.js';
 import { silentLogger } from '../../shared/log.js';
-import { RedisHandle, redisOptions } from '../../shared/redis/client.js';
-import { Ledger } from '../../shared/redis/ledger.js';
 import { RedisRejectSink } from '../../shared/rejects.js';
 import { handlePrescale, type PrescaleDeps } from '../../functions/prescale.js';
 import { checkPrerequisites } from '../../emulator/stack/prerequisites.js';
@@ -30,15 +27,9 @@ import { createPushSubscription, emulatorClient, pushEndpoint } from '../../emul
 import { startFunction, startPubSubEmulator } from '../../emulator/stack/services.js';
 import { repoRoot } from '../../emulator/stack/stack.js';
 import type { Result, Suite } from '../suite.js';
-import {
-  deploymentName,
-  percentile,
-  round,
-  startFixture,
-  targetName,
-  withFixture,
-  type Fixture,
-} from './fixture.js';
+import { deploymentName, percentile, round, targetName, withFixture, type Fixture } from './fixture.js';
+import { testSettings } from '../../test/support/settings.js';
+import { createDeps } from '../../functions/deps.js';
 
 const message = (target: string, batchId: string, images: number) => ({
   data: Buffer.from(JSON.stringify({ target, batchId, images })).toString('base64'),
@@ -77,27 +68,17 @@ function writeRegistry(fixture: Fixture): string {
 }
 
 function depsFor(fixture: Fixture, prefix: string, counting?: CountingApi): PrescaleDeps {
-  const settings: Settings = {
-    registry: fixture.registry,
-    redis: { url: fixture.redis.url },
-    keyPrefix: prefix,
-    maxImagesPerEvent: 100_000,
-    reconcileConcurrency: 16,
-  };
-  const redis = new RedisHandle(redisOptions(settings.redis));
+  const settings = testSettings(fixture.registry, fixture.redis.url, prefix, { maxImagesPerEvent: 100_000 });
   const access = new ClusterAccess({ clock: systemClock });
-  return {
-    settings,
-    redis,
-    ledger: new Ledger(prefix),
+  const deps = createDeps(settings, {
     clusters: {
       apiFor: async (cluster) =>
         counting ? counting.wrap(await access.apiFor(cluster)) : access.apiFor(cluster),
     },
-    rejects: new RedisRejectSink(redis, prefix),
     clock: systemClock,
     logger: silentLogger,
-  };
+  });
+  return { ...deps, rejects: new RedisRejectSink(deps.redis, prefix) };
 }
 
 async function handlerLatency(): Promise<Result[]> {
@@ -194,66 +175,66 @@ async function burst(): Promise<Result[]> {
 
 async function throughPubSub(): Promise<Result[]> {
   const tools = checkPrerequisites();
-  const fixture = await startFixture(1, 1, 10_000);
-  const group = new ProcessGroup();
-  try {
-    const pubsub = await startPubSubEmulator(group, { bin: tools.pubsubEmulator, java: tools.java });
-    const registryFile = writeRegistry(fixture);
-    const log = join(fixture.kubeconfig, '..', 'prescale.log');
-    const fn = await startFunction(group, {
-      target: 'prescale',
-      source: join(repoRoot(), 'dist/functions/index.js'),
-      env: {
-        PRESCALER_TARGETS_FILE: registryFile,
-        REDIS_URL: fixture.redis.url,
-        PRESCALER_KEY_PREFIX: 'bench',
-      },
-      logFile: log,
-    });
-    const client = emulatorClient(pubsub.host, 'bench');
-    const { topic } = await createPushSubscription(client, {
-      topic: 'events',
-      subscription: 'push',
-      endpoint: pushEndpoint(fn.url, 'bench', 'events'),
-    });
-    const api = await new ClusterAccess({ clock: systemClock }).apiFor({ kubeconfig: fixture.kubeconfig });
-    const ref = { namespace: 'bench', deployment: deploymentName(0) };
-    const samples: number[] = [];
-    for (let i = 0; i < 100; i++) {
-      const want = (await api.readScale(ref)).replicas + 1;
-      const started = performance.now();
-      await topic.publishMessage({
-        data: Buffer.from(JSON.stringify({ target: targetName(0), batchId: `p-${i}`, images: 1 })),
+  return withFixture([1, 1, 10_000], async (fixture) => {
+    const group = new ProcessGroup();
+    try {
+      const pubsub = await startPubSubEmulator(group, { bin: tools.pubsubEmulator, java: tools.java });
+      const registryFile = writeRegistry(fixture);
+      const log = join(fixture.kubeconfig, '..', 'prescale.log');
+      const fn = await startFunction(group, {
+        target: 'prescale',
+        source: join(repoRoot(), 'dist/functions/index.js'),
+        env: {
+          PRESCALER_TARGETS_FILE: registryFile,
+          REDIS_URL: fixture.redis.url,
+          PRESCALER_KEY_PREFIX: 'bench',
+        },
+        logFile: log,
       });
-      while ((await api.readScale(ref)).replicas < want) {
-        if (performance.now() - started > 10_000)
-          throw new Error(`publish ${i} did not raise replicas within 10 s; see ${log}`);
-        await sleep(2);
+      const client = emulatorClient(pubsub.host, 'bench');
+      const { topic } = await createPushSubscription(client, {
+        topic: 'events',
+        subscription: 'push',
+        endpoint: pushEndpoint(fn.url, 'bench', 'events'),
+      });
+      const api = await new ClusterAccess({ clock: systemClock }).apiFor({ kubeconfig: fixture.kubeconfig });
+      const ref = { namespace: 'bench', deployment: deploymentName(0) };
+      const samples: number[] = [];
+      for (let i = 0; i < 100; i++) {
+        const want = (await api.readScale(ref)).replicas + 1;
+        const started = performance.now();
+        await topic.publishMessage({
+          data: Buffer.from(JSON.stringify({ target: targetName(0), batchId: `p-${i}`, images: 1 })),
+        });
+        while ((await api.readScale(ref)).replicas < want) {
+          if (performance.now() - started > 10_000)
+            throw new Error(`publish ${i} did not raise replicas within 10 s; see ${log}`);
+          await sleep(2);
+        }
+        samples.push(performance.now() - started);
       }
-      samples.push(performance.now() - started);
+      await client.close();
+      const p99 = percentile(samples, 99);
+      return [
+        {
+          suite: 'prescale',
+          metric: 'publish-to-replicas p50 (Pub/Sub emulator)',
+          value: round(percentile(samples, 50), 0),
+          unit: 'ms',
+        },
+        {
+          suite: 'prescale',
+          metric: 'publish-to-replicas p99 (Pub/Sub emulator)',
+          value: round(p99, 0),
+          unit: 'ms',
+          target: '<= 500',
+          pass: p99 <= 500,
+        },
+      ];
+    } finally {
+      await group.stopAll();
     }
-    await client.close();
-    const p99 = percentile(samples, 99);
-    return [
-      {
-        suite: 'prescale',
-        metric: 'publish-to-replicas p50 (Pub/Sub emulator)',
-        value: round(percentile(samples, 50), 0),
-        unit: 'ms',
-      },
-      {
-        suite: 'prescale',
-        metric: 'publish-to-replicas p99 (Pub/Sub emulator)',
-        value: round(p99, 0),
-        unit: 'ms',
-        target: '<= 500',
-        pass: p99 <= 500,
-      },
-    ];
-  } finally {
-    await group.stopAll();
-    await fixture.stop();
-  }
+  });
 }
 
 /** Milliseconds from spawning a function process until a CloudEvent it was sent succeeds. */
@@ -302,16 +283,14 @@ async function coldStart(
 }
 
 async function coldStarts(): Promise<Result[]> {
-  const fixture = await startFixture(1, 1, 10_000);
-  const registryFile = writeRegistry(fixture);
-  const env = {
-    PRESCALER_TARGETS_FILE: registryFile,
-    REDIS_URL: fixture.redis.url,
-    PRESCALER_KEY_PREFIX: 'cold',
-  };
   const bare: number[] = [];
   const prescale: number[] = [];
-  try {
+  await withFixture([1, 1, 10_000], async (fixture) => {
+    const env = {
+      PRESCALER_TARGETS_FILE: writeRegistry(fixture),
+      REDIS_URL: fixture.redis.url,
+      PRESCALER_KEY_PREFIX: 'cold',
+    };
     for (let i = 0; i < 5; i++) {
       bare.push(await coldStart(join(repoRoot(), 'bench/functions/bare-function.js'), 'bare', {}, {}));
       const data = message(targetName(0), `cold-${i}`, 1);
@@ -319,9 +298,7 @@ async function coldStarts(): Promise<Result[]> {
         await coldStart(join(repoRoot(), 'dist/functions/index.js'), 'prescale', env, { message: data }),
       );
     }
-  } finally {
-    await fixture.stop();
-  }
+  });
   const ratio = percentile(prescale, 50) / percentile(bare, 50);
   return [
     {

@@ -10,11 +10,12 @@ import { Redis } from 'ioredis';
 import { systemClock } from '../../shared/clock.js';
 import { ClusterAccess } from '../../shared/kube/cluster.js';
 import { silentLogger } from '../../shared/log.js';
-import { RedisHandle, redisOptions } from '../../shared/redis/client.js';
 import { Ledger } from '../../shared/redis/ledger.js';
-import { runReconcile, type ReconcileDeps } from '../../functions/reconcile.js';
+import { runReconcile } from '../../functions/reconcile.js';
 import { targetName, round, withFixture } from './fixture.js';
 import type { Result as BenchResult, Suite } from '../suite.js';
+import { testSettings } from '../../test/support/settings.js';
+import { createDeps } from '../../functions/deps.js';
 
 const TARGETS = 1000;
 
@@ -46,20 +47,10 @@ async function pass(
       }
     }
     await pipeline.exec();
-    const deps: ReconcileDeps = {
-      settings: {
-        registry: fixture.registry,
-        redis: { url: fixture.redis.url },
-        keyPrefix: 'bench',
-        maxImagesPerEvent: 100_000,
-        reconcileConcurrency: 64,
-      },
-      redis: new RedisHandle(redisOptions({ url: fixture.redis.url })),
-      ledger,
-      clusters: new ClusterAccess({ clock: systemClock }),
-      clock: systemClock,
-      logger: silentLogger,
-    };
+    const deps = createDeps(
+      testSettings(fixture.registry, fixture.redis.url, ledger.prefix, { reconcileConcurrency: 64 }),
+      { clusters: new ClusterAccess({ clock: systemClock }), clock: systemClock, logger: silentLogger },
+    );
     // Warm up connections and script caches with one pass, then measure the next one.
     await runReconcile(deps);
     const before = await roundTripCount(admin);

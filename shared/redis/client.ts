@@ -63,10 +63,10 @@ export class RedisHandle {
     }
   }
 
-  async close(): Promise<void> {
-    const client = this.client;
+  /** Drops the connection; the next get() connects afresh. */
+  close(): Promise<void> {
+    this.client?.disconnect();
     this.client = undefined;
-    if (client) client.disconnect();
     return Promise.resolve();
   }
 }

@@ -34,17 +34,15 @@ describe('rankPods', () => {
       { pod: 'd', cost: null },
     ]);
     expect(ranking.busy).toBe(2);
-    expect(ranking.removable).toBe(2);
     expect(ranking.mustKeep).toBe(2);
   });
 
   it('stops before a busy pod that is not ready, since readiness outranks cost', () => {
     const ranking = rankPods([pod('idle', 0), pod('busy-notready', 1, { ready: false })], NOW);
-    expect(ranking.removable).toBe(0);
     expect(ranking.mustKeep).toBe(2);
   });
 
   it('lets every pod go when none is busy', () => {
-    expect(rankPods([pod('a', 0), pod('b', 0)], NOW)).toMatchObject({ removable: 2, mustKeep: 0, busy: 0 });
+    expect(rankPods([pod('a', 0), pod('b', 0)], NOW)).toMatchObject({ mustKeep: 0, busy: 0 });
   });
 });

@@ -1,17 +1,15 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { ManualClock } from '../../../shared/clock.js';
-import { parseRegistry } from '../../../shared/config/registry.js';
-import type { Settings } from '../../../shared/config/settings.js';
 import { KubeApiError } from '../../../shared/errors.js';
 import { MemoryLogger } from '../../../shared/log.js';
-import { RedisHandle, redisOptions } from '../../../shared/redis/client.js';
-import { Ledger } from '../../../shared/redis/ledger.js';
 import { RedisRejectSink } from '../../../shared/rejects.js';
 import { rejectedKey } from '../../../shared/redis/keys.js';
 import { handlePrescale, type PrescaleDeps } from '../../../functions/prescale.js';
 import { FakeScaleApi } from '../../support/fake-scale-api.js';
 import { RedisServer } from '../../support/redis-server.js';
+import { testSettings } from '../../support/settings.js';
+import { createDeps } from '../../../functions/deps.js';
 
 const T = 'acme/resnet101/v1';
 const ref = { namespace: 'tf-serving', deployment: 'resnet' };
@@ -39,36 +37,24 @@ describe('prescale handler (real Redis, fake Kubernetes API)', () => {
     if (!server.running) await server.restart();
     if (deps) await deps.redis.close();
     const prefix = `t${randomUUID().slice(0, 8)}`;
-    const settings: Settings = {
-      registry: parseRegistry({
-        targets: {
-          [T]: {
-            cluster: { kubeconfig: '/unused' },
-            ...ref,
-            imagesPerReplica: 4,
-            minReplicas: 0,
-            maxReplicas: 20,
-          },
+    const settings = testSettings(
+      {
+        [T]: {
+          cluster: { kubeconfig: '/unused' },
+          ...ref,
+          imagesPerReplica: 4,
+          minReplicas: 0,
+          maxReplicas: 20,
         },
-      }),
-      redis: { url: server.url },
-      keyPrefix: prefix,
-      maxImagesPerEvent: 1000,
-      reconcileConcurrency: 4,
-    };
-    const redis = new RedisHandle(redisOptions(settings.redis));
+      },
+      server.url,
+      prefix,
+    );
     kube = new FakeScaleApi();
     kube.add(ref, 1);
     logger = new MemoryLogger();
-    deps = {
-      settings,
-      redis,
-      ledger: new Ledger(prefix),
-      clusters: kube,
-      rejects: new RedisRejectSink(redis, prefix),
-      clock: new ManualClock(1_700_000_000_500),
-      logger,
-    };
+    const base = createDeps(settings, { clusters: kube, clock: new ManualClock(1_700_000_000_500), logger });
+    deps = { ...base, rejects: new RedisRejectSink(base.redis, prefix) };
   });
 
   it('raises replicas from the whole outstanding work and logs one decision line', async () => {

@@ -1,17 +1,15 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { ManualClock } from '../../../shared/clock.js';
-import { parseRegistry } from '../../../shared/config/registry.js';
-import type { Settings } from '../../../shared/config/settings.js';
 import { MemoryLogger } from '../../../shared/log.js';
-import { RedisHandle, redisOptions } from '../../../shared/redis/client.js';
-import { Ledger } from '../../../shared/redis/ledger.js';
 import { ProgressReporter } from '../../../shared/redis/progress.js';
 import { RedisRejectSink } from '../../../shared/rejects.js';
 import { handlePrescale } from '../../../functions/prescale.js';
 import { runReconcile, type ReconcileDeps } from '../../../functions/reconcile.js';
 import { FakeScaleApi } from '../../support/fake-scale-api.js';
 import { RedisServer } from '../../support/redis-server.js';
+import { testSettings } from '../../support/settings.js';
+import { createDeps } from '../../../functions/deps.js';
 
 const T = 'acme/resnet101/v1';
 const ref = { namespace: 'tf-serving', deployment: 'resnet' };
@@ -36,39 +34,28 @@ describe('reconcile scenarios (virtual time, real Redis, fake Kubernetes API)', 
     if (!server.running) await server.restart();
     if (deps) await deps.redis.close();
     const prefix = `t${randomUUID().slice(0, 8)}`;
-    const settings: Settings = {
-      registry: parseRegistry({
-        targets: {
-          [T]: {
-            cluster: { kubeconfig: '/unused' },
-            ...ref,
-            imagesPerReplica: 1,
-            maxReplicas: 50,
-            scaleIn: {
-              stabilizationSeconds: 30,
-              policies: [{ type: 'Pods', value: 4, periodSeconds: 15 }],
-              staleSeconds: 120,
-            },
+    const settings = testSettings(
+      {
+        [T]: {
+          cluster: { kubeconfig: '/unused' },
+          ...ref,
+          imagesPerReplica: 1,
+          maxReplicas: 50,
+          scaleIn: {
+            stabilizationSeconds: 30,
+            policies: [{ type: 'Pods', value: 4, periodSeconds: 15 }],
+            staleSeconds: 120,
           },
         },
-      }),
-      redis: { url: server.url },
-      keyPrefix: prefix,
-      maxImagesPerEvent: 1000,
-      reconcileConcurrency: 4,
-    };
+      },
+      server.url,
+      prefix,
+    );
     kube = new FakeScaleApi();
     kube.add(ref, 0);
     clock = new ManualClock(START);
     logger = new MemoryLogger();
-    deps = {
-      settings,
-      redis: new RedisHandle(redisOptions(settings.redis)),
-      ledger: new Ledger(prefix),
-      clusters: kube,
-      clock,
-      logger,
-    };
+    deps = createDeps(settings, { clusters: kube, clock, logger });
     worker = new ProgressReporter(await deps.redis.get(), T, 'pod-0', prefix);
   });
 

@@ -10,8 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ManualClock } from '../../../shared/clock.js';
-import { parseRegistry } from '../../../shared/config/registry.js';
-import type { Settings } from '../../../shared/config/settings.js';
 import { ClusterAccess } from '../../../shared/kube/cluster.js';
 import { deletionOrder } from '../../../shared/kube/pod-order.js';
 import type { PodInfo } from '../../../shared/kube/scale-api.js';
@@ -22,6 +20,7 @@ import { ProgressReporter } from '../../../shared/redis/progress.js';
 import { runReconcile, type ReconcileDeps } from '../../../functions/reconcile.js';
 import { KubeEmulator } from '../../../emulator/kube/index.js';
 import { RedisServer } from '../../support/redis-server.js';
+import { testSettings } from '../../support/settings.js';
 
 const START = Date.parse('2026-01-01T00:00:00Z');
 const manifest = (namespace: string) => `
@@ -75,15 +74,8 @@ describe('busy pods on scale-in', () => {
       maxReplicas: 20,
       scaleIn: { stabilizationSeconds: 0, policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] },
     });
-    const settings: Settings = {
-      registry: parseRegistry({ targets: { 'acme/ranked/v1': target('ranked') } }),
-      redis: { url: server.url },
-      keyPrefix: prefix,
-      maxImagesPerEvent: 1000,
-      reconcileConcurrency: 4,
-    };
     deps = {
-      settings,
+      settings: testSettings({ 'acme/ranked/v1': target('ranked') }, server.url, prefix),
       redis,
       ledger,
       clusters: new ClusterAccess({ clock }),
