@@ -12,6 +12,9 @@ const common = {
 };
 
 export default {
+  // Hooks and tests of both projects: integration suites start servers, which a loaded CI machine
+  // can slow well past Jest's 5 s default.
+  testTimeout: 60000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {

@@ -188,7 +188,7 @@ export async function endLeftovers(pidFile: string): Promise<number[]> {
   }
   const ended: number[] = [];
   for (const { pid, command } of records) {
-    let cmdline = '';
+    let cmdline: string;
     try {
       cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
     } catch {

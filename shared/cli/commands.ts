@@ -85,7 +85,9 @@ export async function publish(cmd: PublishCommand, env: Env, io: Output): Promis
     const hint = emulator
       ? 'is the local stack running (npm start), and the topic created there?'
       : 'check the topic, the project (--project) and your application default credentials';
-    throw new Error(`publishing to ${cmd.topic} failed: ${(error as Error).message} (${hint})`);
+    throw new Error(`publishing to ${cmd.topic} failed: ${(error as Error).message} (${hint})`, {
+      cause: error,
+    });
   } finally {
     await pubsub.close();
   }

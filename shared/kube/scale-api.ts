@@ -68,7 +68,7 @@ export function toKubeError(error: unknown, what: string): KubeApiError {
   if (error instanceof KubeApiError) return error;
   if (isApiException(error)) {
     const { code } = error;
-    let status: StatusBody = {};
+    let status: StatusBody;
     const body: unknown = error.body;
     try {
       // client-node throws 401 with no body at all.
@@ -87,10 +87,27 @@ export function toKubeError(error: unknown, what: string): KubeApiError {
   return new KubeApiError(
     undefined,
     'Unreachable',
-    `${what}: ${(error as Error).message}`,
+    `${what}: ${causeChain(error)}`,
     'check the cluster endpoint and network path',
     { cause: error },
   );
+}
+
+/**
+ * The message of an error and of each error in its `cause` chain: client-node 2 fetches through
+ * undici, whose "fetch failed" names the real fault (a refused connection, an untrusted
+ * certificate) only in its cause.
+ */
+function causeChain(error: unknown): string {
+  const parts: string[] = [];
+  // Duck-typed: errors from Node's own TLS layer may come from another realm than this module's.
+  type Link = { message?: unknown; code?: unknown; cause?: unknown };
+  for (let e = error as Link | undefined; typeof e?.message === 'string' && parts.length < 5;) {
+    const { message, code } = e;
+    parts.push(typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message);
+    e = e.cause as Link | undefined;
+  }
+  return parts.length > 0 ? parts.join(': ') : String(error);
 }
 
 /** A LabelSelector as the query string the API takes (what status.selector of a Scale holds). */

@@ -17,6 +17,9 @@ export function redisOptions(settings: RedisSettings): RedisOptions {
     ...(settings.password ? { password: settings.password } : {}),
     // Memorystore's certificate names the instance's IP address, which Node checks against host.
     ...(tls ? { tls: settings.caCert ? { ca: settings.caCert } : {} } : {}),
+    // RESP2, as ioredis 5 spoke: every Memorystore version answers it (HELLO needs Redis 6), and
+    // the connection skips HELLO's round trip.
+    protocol: 2,
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
