@@ -286,3 +286,164 @@ describe('logarithmicRankDiff', () => {
     expect(logarithmicRankDiff(0.000001, 1, 1073.741824)).toBe(0);
   });
 });
+
+/**
+ * The cases of the upstream controller's own ranking tests (kubernetes pkg/controller/
+ * controller_utils_test.go), restated on OrderedPod: a pod's rank there is the count of related
+ * active pods on its node here, so each pod gets a node of its own and `related` carries the
+ * ranks. Upstream pods have no UID, so neither do these. Upstream's feature-gate-off row
+ * (PodDeletionCost disabled) has no counterpart: the port has both gates on, as Kubernetes does by
+ * default.
+ */
+describe('deletionOrder against the upstream ranking tests', () => {
+  const month = 30 * 24 * 3600;
+  const up = (name: string, over: Partial<OrderedPod>): OrderedPod => ({
+    name,
+    uid: '',
+    nodeName: 'node',
+    phase: 'Running',
+    ready: false,
+    readySinceMs: undefined,
+    createdMs: undefined,
+    restarts: 0,
+    ...over,
+  });
+  const unscheduled = up('unscheduled', { nodeName: '', phase: 'Pending' });
+  const pending = up('pending', { phase: 'Pending' });
+  const unknownPhase = up('unknown-phase', { phase: 'Unknown' });
+  const notReady = up('not-ready', {});
+  const readyNoTransition = up('ready-no-last-transition-time', { ready: true });
+  const readyNow = up('ready-now', { ready: true, readySinceMs: NOW, createdMs: NOW });
+  const readyThen = up('ready-then', { ready: true, readySinceMs: ago(month), createdMs: ago(month) });
+  const highRestarts = up('ready-high-restarts', {
+    ready: true,
+    restarts: 9001,
+    readySinceMs: NOW,
+    createdMs: NOW,
+  });
+  const createdThen = up('ready-now-created-then', { ready: true, readySinceMs: NOW, createdMs: ago(month) });
+  const lowCost = up('low-deletion-cost', {
+    ...cost('10'),
+    ready: true,
+    readySinceMs: NOW,
+    createdMs: ago(month),
+  });
+  const highCost = up('high-deletion-cost', {
+    ...cost('100'),
+    ready: true,
+    readySinceMs: NOW,
+    createdMs: ago(month),
+  });
+  const unscheduled5h = up('unscheduled-5-hours', {
+    nodeName: '',
+    phase: 'Pending',
+    createdMs: ago(5 * 3600),
+  });
+  const unscheduled8h = up('unscheduled-10-hours', {
+    nodeName: '',
+    phase: 'Pending',
+    createdMs: ago(8 * 3600),
+  });
+  const ready2h = up('ready-2-hours', {
+    nodeName: '',
+    ready: true,
+    readySinceMs: ago(2 * 3600),
+    createdMs: ago(month),
+  });
+  const ready5h = up('ready-5-hours', {
+    nodeName: '',
+    ready: true,
+    readySinceMs: ago(5 * 3600),
+    createdMs: ago(month),
+  });
+  const ready8h = up('ready-10-hours', {
+    nodeName: '',
+    ready: true,
+    readySinceMs: ago(8 * 3600),
+    createdMs: ago(month),
+  });
+
+  /** The pair on nodes of their own (unscheduled stays unscheduled), and related pods making the ranks. */
+  function ranked(a: OrderedPod, rankA: number, b: OrderedPod, rankB: number) {
+    const place = (p: OrderedPod, node: string): OrderedPod =>
+      p.nodeName === '' ? p : { ...p, nodeName: node };
+    const pa = place(a, 'node-1');
+    const pb = place(b, 'node-2');
+    const related = [
+      ...Array.from({ length: rankA }, () => ({ nodeName: pa.nodeName })),
+      ...Array.from({ length: rankB }, () => ({ nodeName: pb.nodeName })),
+    ];
+    return { pa, pb, related };
+  }
+
+  const inequality: [string, OrderedPod, number, OrderedPod, number][] = [
+    ['TestSortingActivePodsWithRanks inequality 0', unscheduled, 1, pending, 2],
+    ['TestSortingActivePodsWithRanks inequality 1', unscheduled, 2, pending, 1],
+    ['TestSortingActivePodsWithRanks inequality 2', pending, 1, unknownPhase, 2],
+    ['TestSortingActivePodsWithRanks inequality 3', unknownPhase, 1, notReady, 2],
+    ['TestSortingActivePodsWithRanks inequality 4', notReady, 1, readyNoTransition, 1],
+    ['TestSortingActivePodsWithRanks inequality 5', readyNoTransition, 1, readyNow, 1],
+    ['TestSortingActivePodsWithRanks inequality 6', readyNow, 2, readyNoTransition, 1],
+    ['TestSortingActivePodsWithRanks inequality 7', readyNow, 1, readyThen, 1],
+    ['TestSortingActivePodsWithRanks inequality 8', readyNow, 2, readyThen, 1],
+    ['TestSortingActivePodsWithRanks inequality 9', highRestarts, 1, readyNow, 1],
+    ['TestSortingActivePodsWithRanks inequality 10', readyNow, 2, highRestarts, 1],
+    ['TestSortingActivePodsWithRanks inequality 11', readyNow, 1, createdThen, 1],
+    ['TestSortingActivePodsWithRanks inequality 12', createdThen, 2, readyNow, 1],
+    ['TestSortingActivePodsWithRanks inequality 13', lowCost, 2, highCost, 1],
+    ['TestSortingActivePodsWithRanks inequality 15', ready2h, 1, ready5h, 1],
+  ];
+  it.each(
+    inequality.map(
+      ([test, a, ra, b, rb]) =>
+        [`${test}: ${a.name} (rank ${ra}) before ${b.name} (rank ${rb})`, a, ra, b, rb] as const,
+    ),
+  )('%s', (_title, lesser, lesserRank, greater, greaterRank) => {
+    const { pa, pb, related } = ranked(lesser, lesserRank, greater, greaterRank);
+    expect(deletionOrder([pb, pa], NOW, related)).toEqual([pa, pb]);
+    expect(deletionOrder([pa, pb], NOW, related)).toEqual([pa, pb]);
+  });
+
+  const equality: [string, OrderedPod, OrderedPod][] = [
+    ['TestSortingActivePodsWithRanks equality', unscheduled, unscheduled],
+    ['TestSortingActivePodsWithRanks equality', pending, pending],
+    ['TestSortingActivePodsWithRanks equality', unknownPhase, unknownPhase],
+    ['TestSortingActivePodsWithRanks equality', notReady, notReady],
+    ['TestSortingActivePodsWithRanks equality', createdThen, createdThen],
+    ['TestSortingActivePodsWithRanks equality', readyNow, readyNow],
+    ['TestSortingActivePodsWithRanks equality', readyThen, readyThen],
+    ['TestSortingActivePodsWithRanks equality', highRestarts, highRestarts],
+    ['TestSortingActivePodsWithRanks equality', unscheduled5h, unscheduled8h],
+    ['TestSortingActivePodsWithRanks equality', ready5h, ready8h],
+  ];
+  it.each(equality.map(([test, a, b]) => [`${test}: ${a.name} and ${b.name} at equal ranks`, a, b] as const))(
+    '%s (input order kept)',
+    (_title, a, b) => {
+      const second = { ...b, name: `${b.name}-2` };
+      const sameRank = [{ nodeName: a.nodeName }];
+      expect(deletionOrder([a, second], NOW, sameRank)).toEqual([a, second]);
+      expect(deletionOrder([second, a], NOW, sameRank)).toEqual([second, a]);
+    },
+  );
+
+  it('TestSortingActivePods: nine pods of one ReplicaSet in the expected order, from any input order', () => {
+    const then = ago(month);
+    const expected = [
+      up('pod0', { nodeName: '', phase: 'Pending' }),
+      up('pod1', { nodeName: 'bar', phase: 'Pending' }),
+      up('pod2', { nodeName: 'foo', phase: 'Unknown' }),
+      up('pod3', { nodeName: 'foo' }),
+      up('pod4', { nodeName: 'foo', ready: true, restarts: 3 }),
+      up('pod5', { nodeName: 'foo', ready: true, restarts: 3, readySinceMs: NOW }),
+      up('pod6', { nodeName: 'foo', ready: true, restarts: 3, readySinceMs: then }),
+      up('pod7', { nodeName: 'foo', ready: true, restarts: 2, readySinceMs: then, createdMs: NOW }),
+      up('pod8', { nodeName: 'foo', ready: true, restarts: 2, readySinceMs: then, createdMs: then }),
+    ];
+    const inputs = [
+      [...expected].reverse(),
+      ...expected.map((_, i) => [...expected.slice(i), ...expected.slice(0, i)]),
+    ];
+    for (const input of inputs)
+      expect(deletionOrder(input, NOW).map((p) => p.name)).toEqual(expected.map((p) => p.name));
+  });
+});
