@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseRegistry, type Registry } from '../../shared/config/registry.js';
-import { RedisServer } from '../../test/support/redis-server.js';
+import { RedisServer } from '../../emulator/stack/redis-server.js';
 
 export interface Fixture {
   readonly redis: RedisServer;

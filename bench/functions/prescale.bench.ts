@@ -28,7 +28,7 @@ import { startFunction, startPubSubEmulator } from '../../emulator/stack/service
 import { repoRoot } from '../../emulator/stack/stack.js';
 import type { Result, Suite } from '../suite.js';
 import { deploymentName, percentile, round, targetName, withFixture, type Fixture } from './fixture.js';
-import { testSettings } from '../../test/support/settings.js';
+import { localSettings } from '../../emulator/stack/settings.js';
 import { createDeps } from '../../functions/deps.js';
 
 const message = (target: string, batchId: string, images: number) => ({
@@ -68,7 +68,7 @@ function writeRegistry(fixture: Fixture): string {
 }
 
 function depsFor(fixture: Fixture, prefix: string, counting?: CountingApi): PrescaleDeps {
-  const settings = testSettings(fixture.registry, fixture.redis.url, prefix, { maxImagesPerEvent: 100_000 });
+  const settings = localSettings(fixture.registry, fixture.redis.url, prefix, { maxImagesPerEvent: 100_000 });
   const access = new ClusterAccess({ clock: systemClock });
   const deps = createDeps(settings, {
     clusters: {

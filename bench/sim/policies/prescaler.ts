@@ -4,7 +4,7 @@
  *   outstanding work and the Deployment goes to max(current, desired) at once (prescale never
  *   lowers), e.g. 400 images at 1 per replica, max 50 -> 50.
  * - reconcile, every 15 s: `decide` with the target's scaleIn settings, the stabilization window
- *   (shared/window.ts, the rules reconcile.lua keeps in Redis: prescale and each pass record
+ *   (bench/sim/window.ts, the rules reconcile.lua keeps in Redis: prescale and each pass record
  *   their desired count when it changes) and the scale-in history (each scale-in remembered for
  *   the longest policy period); when a scale-in is due,
  *   `rankPods` gives the pod-deletion-cost annotations and the fewest replicas that remove no
@@ -16,7 +16,7 @@ import type { ScaleInEvent } from '../../../shared/redis/ledger.js';
 import { rankPods } from '../../../shared/ranking.js';
 import { decide, type ReconcileInput } from '../../../shared/scalein.js';
 import { sizeFor, type WorkSummary } from '../../../shared/sizing.js';
-import { pruneWindow, recordRecommendation, windowMax, type Recommendation } from '../../../shared/window.js';
+import { pruneWindow, recordRecommendation, windowMax, type Recommendation } from '../window.js';
 import type { DeploymentView, PolicyKind } from '../policy.js';
 import { uniform } from '../random.js';
 

@@ -163,7 +163,7 @@ describe('simulated ReplicaSet scale-in (getPodsToDelete)', () => {
 });
 
 describe('deletionCostOf an emulator pod', () => {
-  // The full parsing table is in test/unit/kube/pod-order.test.ts.
+  // The full parsing table is in test/unit/shared/kube/pod-order.test.ts.
   it.each([
     [undefined, 0],
     ['-5', -5],
