@@ -8,6 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { ENV } from '../shared/config/env.js';
 import { TARGET_NAME } from '../shared/config/registry.js';
+import { DEFAULT_REDIS_URL, KEY_PREFIX_PATTERN, REDIS_URL_PATTERN } from '../shared/config/settings.js';
+import { BATCH_ID_PATTERN } from '../shared/event.js';
+import { DEFAULT_KEY_PREFIX } from '../shared/redis/keys.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -70,8 +73,6 @@ export interface HelpCommand {
 
 export type Command = PublishCommand | StatusCommand | ProgressCommand | HelpCommand;
 
-const BATCH_ID = /^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,199}$/;
-
 function integer(flag: string, raw: string, min: number, max: number, example: string): number {
   const value = Number(raw);
   if (raw.trim() === '' || !Number.isInteger(value) || value < min || value > max) {
@@ -100,7 +101,7 @@ function targetName(raw: string): string {
 }
 
 function batchId(raw: string): string {
-  if (!BATCH_ID.test(raw)) {
+  if (!BATCH_ID_PATTERN.test(raw)) {
     throw new UsageError(
       `--batch: "${raw}" must be 1-200 letters, digits or ._:@/- starting with a letter or digit (e.g. --batch b-42)`,
     );
@@ -125,12 +126,12 @@ function parsing<T>(command: string, parse: () => T): T {
 }
 
 function commonOf(values: { redis?: string; prefix?: string }, env: Env): Common {
-  const redisUrl = values.redis ?? env[ENV.redisUrl] ?? 'redis://127.0.0.1:6379';
-  if (!/^rediss?:\/\/[^/\s]+/.test(redisUrl)) {
+  const redisUrl = values.redis ?? env[ENV.redisUrl] ?? DEFAULT_REDIS_URL;
+  if (!REDIS_URL_PATTERN.test(redisUrl)) {
     throw new UsageError(`--redis: "${redisUrl}" must be redis://host:port or rediss://host:port`);
   }
-  const prefix = values.prefix ?? env[ENV.keyPrefix] ?? 'prescaler';
-  if (!/^[A-Za-z0-9._-]{1,40}$/.test(prefix)) {
+  const prefix = values.prefix ?? env[ENV.keyPrefix] ?? DEFAULT_KEY_PREFIX;
+  if (!KEY_PREFIX_PATTERN.test(prefix)) {
     throw new UsageError(`--prefix: "${prefix}" must be 1-40 letters, digits, ".", "_" or "-"`);
   }
   return { redisUrl, prefix };

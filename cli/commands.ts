@@ -4,13 +4,14 @@
  * and report `progress` through the workers' contract. `run` takes its arguments, environment and
  * output as parameters and returns the exit code: 0 done, 1 failed, 2 bad usage.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { systemClock } from '../shared/clock.js';
 import { ENV } from '../shared/config/env.js';
 import { loadSettings } from '../shared/config/settings.js';
-import { isGkeCluster, type TargetSpec } from '../shared/config/registry.js';
+import type { TargetSpec } from '../shared/config/registry.js';
 import { parseEvent } from '../shared/event.js';
 import { ClusterAccess } from '../shared/kube/cluster.js';
+import { redisOptions, RedisHandle } from '../shared/redis/client.js';
 import { TargetKeys } from '../shared/redis/keys.js';
 import { Ledger } from '../shared/redis/ledger.js';
 import { ProgressReporter } from '../shared/redis/progress.js';
@@ -34,29 +35,18 @@ export const stdio: Output = {
   err: (text) => process.stderr.write(text + '\n'),
 };
 
-function redisClient(url: string): Redis {
-  const client = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 3000,
-    enableOfflineQueue: false,
-    retryStrategy: () => null,
-  });
-  client.on('error', () => undefined);
-  return client;
-}
-
+/** Runs `use` with a Redis client made as the functions make theirs (shared/redis/client.ts). */
 async function withClient<T>(url: string, use: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = redisClient(url);
+  const handle = new RedisHandle(redisOptions({ url }));
   try {
-    await redis.connect().catch((error: unknown) => {
+    const redis = await handle.get().catch((error: unknown) => {
       throw new Error(
         `cannot reach Redis at ${url}: ${(error as Error).message} (check --redis or REDIS_URL)`,
       );
     });
     return await use(redis);
   } finally {
-    redis.disconnect();
+    await handle.close();
   }
 }
 
@@ -124,29 +114,19 @@ export interface TargetStatus {
   readonly decisions: Array<Record<string, unknown>>;
 }
 
-interface Replicas {
-  readonly desired: number;
-  readonly ready: number | null;
-}
-
-/** Reads a Deployment's replicas through the kubeconfig given, or the target's cluster. */
-async function readReplicas(target: TargetSpec, kubeconfig: string | undefined): Promise<Replicas> {
-  const cluster = target.cluster;
-  const path = kubeconfig ?? (isGkeCluster(cluster) ? undefined : cluster.kubeconfig);
-  if (path === undefined) {
-    const api = await new ClusterAccess({ clock: systemClock }).apiFor(cluster);
-    return { desired: (await api.readDeployment(target)).replicas, ready: null };
-  }
-  const { AppsV1Api, KubeConfig } = await import('@kubernetes/client-node');
-  const kc = new KubeConfig();
-  kc.loadFromFile(path);
-  if (!kubeconfig && !isGkeCluster(cluster) && cluster.context) kc.setCurrentContext(cluster.context);
-  const apps = kc.makeApiClient(AppsV1Api);
-  const deployment = await apps.readNamespacedDeployment({
-    name: target.deployment,
-    namespace: target.namespace,
-  });
-  return { desired: deployment.spec?.replicas ?? 0, ready: deployment.status?.readyReplicas ?? 0 };
+/**
+ * Reads a Deployment's replicas through the same cluster access as the functions: the kubeconfig
+ * given, or the target's cluster (GKE or kubeconfig).
+ */
+async function readReplicas(
+  access: ClusterAccess,
+  target: TargetSpec,
+  kubeconfig: string | undefined,
+): Promise<{ desired: number; ready: number | null }> {
+  const cluster = kubeconfig === undefined ? target.cluster : { kubeconfig };
+  const api = await access.apiFor(cluster);
+  const state = await api.readDeployment(target);
+  return { desired: state.replicas, ready: state.readyReplicas ?? null };
 }
 
 async function busyPods(redis: Redis, keys: TargetKeys): Promise<number> {
@@ -173,17 +153,25 @@ export async function collectStatus(cmd: StatusCommand, env: Env): Promise<Targe
     );
   }
   const ledger = new Ledger(cmd.prefix);
+  // The Kubernetes reads first: loading client-node blocks the event loop longer than a Redis
+  // command may wait.
+  const access = new ClusterAccess({ clock: systemClock });
+  const replicasOf = await Promise.all(
+    targets.map((target) =>
+      readReplicas(access, target, cmd.kubeconfig).catch((error: unknown) => error as Error),
+    ),
+  );
   return withClient(cmd.redisUrl, (redis) =>
     Promise.all(
-      targets.map(async (target): Promise<TargetStatus> => {
+      targets.map(async (target, i): Promise<TargetStatus> => {
+        const replicas = replicasOf[i] as Error | { desired: number; ready: number | null };
         const keys = new TargetKeys(cmd.prefix, target.name);
-        const [total, done, failed, busy, decisions, replicas] = await Promise.all([
+        const [total, done, failed, busy, decisions] = await Promise.all([
           redis.hgetall(keys.total),
           redis.hgetall(keys.done),
           redis.hgetall(keys.failed),
           busyPods(redis, keys),
           ledger.recentDecisions(redis, target.name, cmd.decisions),
-          readReplicas(target, cmd.kubeconfig).catch((error: unknown) => error as Error),
         ]);
         const batches = Object.entries(total).map(([batchId, images]) => ({
           batchId,
@@ -191,7 +179,7 @@ export async function collectStatus(cmd: StatusCommand, env: Env): Promise<Targe
           done: Number(done[batchId] ?? 0),
           failed: Number(failed[batchId] ?? 0),
         }));
-        const outstanding = batches.reduce((sum, b) => sum + Math.max(0, b.total - b.done - b.failed), 0);
+        const { outstanding } = await ledger.summary(redis, target.name, systemClock.now());
         return {
           target: target.name,
           namespace: target.namespace,

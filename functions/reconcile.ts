@@ -9,9 +9,9 @@ import pLimit from 'p-limit';
 import type { TargetSpec } from '../shared/config/registry.js';
 import { PrescalerError } from '../shared/errors.js';
 import type { ScaleApi, ScaleState } from '../shared/kube/scale-api.js';
-import { rankPods, type PodState } from '../shared/ranking.js';
+import { rankPods, type PodState } from '../shared/deletion-costs.js';
 import { withRedis } from '../shared/redis/client.js';
-import { decide, type Action, type Decision, type ReconcileInput } from '../shared/scalein.js';
+import { decide, type Action, type Decision, type ReconcileInput } from '../shared/decision.js';
 import type { FunctionDeps } from './deps.js';
 
 export type ReconcileDeps = FunctionDeps;
@@ -61,7 +61,7 @@ async function reconcileTarget(
   const api: ScaleApi = await deps.clusters.apiFor(target.cluster);
   const [state, scale] = await Promise.all([
     withRedis(deps.redis, (redis) =>
-      ledger.readForReconcile(redis, target.name, {
+      ledger.sweepAndRead(redis, target.name, {
         nowMs,
         staleMs: target.scaleIn.staleSeconds * 1000,
         windowMs: target.scaleIn.stabilizationSeconds * 1000,

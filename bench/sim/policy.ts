@@ -5,7 +5,7 @@
  * The simulator applies the answer the same way for every policy.
  */
 import type { TargetSpec } from '../../shared/config/registry.js';
-import type { CostChange, PodState } from '../../shared/ranking.js';
+import type { CostChange, PodState } from '../../shared/deletion-costs.js';
 import type { Random } from './random.js';
 import type { Batch } from './workload.js';
 

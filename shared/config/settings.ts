@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
+import { DEFAULT_KEY_PREFIX } from '../redis/keys.js';
 import { ENV } from './env.js';
 import { parseRegistryJson, type Registry } from './registry.js';
 
@@ -67,17 +68,24 @@ function loadRegistry(env: Env, readFile: (path: string) => string): Registry {
   );
 }
 
+/** The Redis the functions use when REDIS_URL is not set. */
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+/** What REDIS_URL must look like. */
+export const REDIS_URL_PATTERN = /^rediss?:\/\/[^/\s]+/;
+/** What PRESCALER_KEY_PREFIX must look like (braces and colons belong to the key layout). */
+export const KEY_PREFIX_PATTERN = /^[A-Za-z0-9._-]{1,40}$/;
+
 export function loadSettings(env: Env, readFile = (path: string) => readFileSync(path, 'utf8')): Settings {
   const registry = loadRegistry(env, readFile);
-  const url = env[ENV.redisUrl] ?? 'redis://127.0.0.1:6379';
-  if (!/^rediss?:\/\/[^/\s]+/.test(url)) {
+  const url = env[ENV.redisUrl] ?? DEFAULT_REDIS_URL;
+  if (!REDIS_URL_PATTERN.test(url)) {
     throw new ConfigError(
       `${ENV.redisUrl} = ${JSON.stringify(url)}: must be redis://host:port or rediss://host:port`,
       'use rediss:// for Memorystore with in-transit encryption',
     );
   }
-  const keyPrefix = env[ENV.keyPrefix] ?? 'prescaler';
-  if (!/^[A-Za-z0-9._-]{1,40}$/.test(keyPrefix)) {
+  const keyPrefix = env[ENV.keyPrefix] ?? DEFAULT_KEY_PREFIX;
+  if (!KEY_PREFIX_PATTERN.test(keyPrefix)) {
     throw new ConfigError(
       `${ENV.keyPrefix} = ${JSON.stringify(keyPrefix)}: must be 1-40 letters, digits, ".", "_" or "-"`,
       'braces and colons are reserved for the key layout',

@@ -25,6 +25,8 @@ export interface ScaleState {
 
 export interface DeploymentState extends ScaleState {
   readonly paused: boolean;
+  /** status.readyReplicas, when the API reported it. */
+  readonly readyReplicas?: number;
 }
 
 export interface PodInfo extends OrderedPod {

@@ -13,8 +13,8 @@
  * mustKeep 0): it shows what the ranking is for.
  */
 import type { ScaleInEvent } from '../../../shared/redis/ledger.js';
-import { rankPods } from '../../../shared/ranking.js';
-import { decide, type ReconcileInput } from '../../../shared/scalein.js';
+import { rankPods } from '../../../shared/deletion-costs.js';
+import { decide, type ReconcileInput } from '../../../shared/decision.js';
 import { sizeFor, type WorkSummary } from '../../../shared/sizing.js';
 import { pruneWindow, recordRecommendation, windowMax, type Recommendation } from '../window.js';
 import type { DeploymentView, PolicyKind } from '../policy.js';

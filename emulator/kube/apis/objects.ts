@@ -245,11 +245,6 @@ export function defaultDeployment(d: Deployment): Deployment {
   return d;
 }
 
-/** `metav1.LabelSelectorAsSelector(spec.selector).String()`: keys sorted. */
-export function selectorString(d: Deployment): string {
-  return fromLabelSelector(d.spec.selector).toString();
-}
-
 export function scaleOf(d: Deployment): Scale {
   return {
     kind: 'Scale',
@@ -262,7 +257,7 @@ export function scaleOf(d: Deployment): Scale {
       creationTimestamp: d.metadata.creationTimestamp,
     },
     spec: { replicas: d.spec.replicas },
-    status: { replicas: d.status.replicas ?? 0, selector: selectorString(d) },
+    status: { replicas: d.status.replicas ?? 0, selector: fromLabelSelector(d.spec.selector).toString() },
   };
 }
 

@@ -5,14 +5,8 @@
  * the emulator's clock, so virtual time shows in the AGE column. Each row carries the object as
  * PartialObjectMetadata (or the full object, or nothing, per `includeObject`).
  */
-import {
-  parseTime,
-  selectorString,
-  type Deployment,
-  type KubeObject,
-  type Namespace,
-  type Pod,
-} from '../apis/objects.js';
+import { parseTime, type Deployment, type KubeObject, type Namespace, type Pod } from '../apis/objects.js';
+import { fromLabelSelector } from '../apis/selector.js';
 
 export interface ColumnDefinition {
   name: string;
@@ -164,7 +158,7 @@ function deploymentCells(d: Deployment, now: number): (string | number)[] {
     age(d.metadata.creationTimestamp, now),
     containers.map((c) => c.name).join(','),
     containers.map((c) => c.image ?? '').join(','),
-    selectorString(d),
+    fromLabelSelector(d.spec.selector).toString(),
   ];
 }
 

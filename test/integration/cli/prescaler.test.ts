@@ -161,7 +161,7 @@ describe('prescaler command', () => {
   });
 
   it('the built command exits 2 and names the flag on bad input', () => {
-    const bin = join(repoRoot(), 'dist', 'cli', 'prescaler.js');
+    const bin = join(repoRoot(), 'dist', 'cli', 'main.js');
     const result = spawnSync(process.execPath, [bin, 'publish', '--target', T, '--images', 'x'], {
       encoding: 'utf8',
       env: { ...process.env, PRESCALER_TOPIC: 'cli-events' },

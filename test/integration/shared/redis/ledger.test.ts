@@ -62,10 +62,10 @@ describe('Ledger on a real Redis', () => {
     const worker = new ProgressReporter(redis, T, 'pod-a', ledger.prefix);
     await worker.done('b1', 4);
     await worker.failed('b1', 1);
-    let state = await ledger.readForReconcile(redis, T, { ...READ, nowMs: NOW + 1000 });
+    let state = await ledger.sweepAndRead(redis, T, { ...READ, nowMs: NOW + 1000 });
     expect(state.work.outstanding).toBe(5);
     await worker.done('b1', 50);
-    state = await ledger.readForReconcile(redis, T, { ...READ, nowMs: NOW + 2000 });
+    state = await ledger.sweepAndRead(redis, T, { ...READ, nowMs: NOW + 2000 });
     expect(state.work).toEqual({ outstanding: 0, openBatches: 0, deadlines: [] });
     expect(state.retired).toEqual(['b1']);
   });
@@ -73,7 +73,7 @@ describe('Ledger on a real Redis', () => {
   it('a retired batch redelivered later is a duplicate', async () => {
     await ledger.register(redis, T, { batchId: 'b1', images: 3 }, NOW);
     await new ProgressReporter(redis, T, 'p', ledger.prefix).done('b1', 3);
-    await ledger.readForReconcile(redis, T, { ...READ, nowMs: NOW + 1000 });
+    await ledger.sweepAndRead(redis, T, { ...READ, nowMs: NOW + 1000 });
     const redelivered = await ledger.register(redis, T, { batchId: 'b1', images: 3 }, NOW + 2000);
     expect(redelivered).toMatchObject({ status: 'duplicate', work: { outstanding: 0 } });
     const grown = await ledger.register(redis, T, { batchId: 'b1', images: 5 }, NOW + 3000);
@@ -84,9 +84,9 @@ describe('Ledger on a real Redis', () => {
     await ledger.register(redis, T, { batchId: 'stuck', images: 8 }, NOW);
     await ledger.register(redis, T, { batchId: 'moving', images: 8 }, NOW);
     const worker = new ProgressReporter(redis, T, 'p', ledger.prefix);
-    await ledger.readForReconcile(redis, T, { ...READ, nowMs: NOW + 30_000 });
+    await ledger.sweepAndRead(redis, T, { ...READ, nowMs: NOW + 30_000 });
     await worker.done('moving', 1);
-    const state = await ledger.readForReconcile(redis, T, { ...READ, nowMs: NOW + 61_000 });
+    const state = await ledger.sweepAndRead(redis, T, { ...READ, nowMs: NOW + 61_000 });
     expect(state.expired).toEqual([{ batchId: 'stuck', outstanding: 8 }]);
     expect(state.work).toMatchObject({ outstanding: 7, openBatches: 1 });
   });
@@ -95,7 +95,7 @@ describe('Ledger on a real Redis', () => {
     await ledger.register(redis, T, { batchId: 'b1', images: 2 }, NOW);
     await new ProgressReporter(redis, T, 'p', ledger.prefix).done('b1', 2);
     const before = await redis.hgetall(ledger.keys(T).total);
-    const dry = await ledger.readForReconcile(redis, T, { ...READ, nowMs: NOW + 1000, mutate: false });
+    const dry = await ledger.sweepAndRead(redis, T, { ...READ, nowMs: NOW + 1000, mutate: false });
     expect(dry.retired).toEqual(['b1']);
     expect(await redis.hgetall(ledger.keys(T).total)).toEqual(before);
   });
@@ -109,15 +109,15 @@ describe('Ledger on a real Redis', () => {
       to: 6,
       decision: { a: 2 },
     });
-    let state = await ledger.readForReconcile(redis, T, { ...READ, nowMs: NOW + 20_000 });
+    let state = await ledger.sweepAndRead(redis, T, { ...READ, nowMs: NOW + 20_000 });
     expect(state.windowMax).toBe(9);
     expect(state.recentScaleIns).toEqual([{ atMs: NOW + 10_000, from: 10, to: 6 }]);
     expect(state.lastRecommended).toBe(4);
     // 9 was in effect until +10 s, inside the window [+5 s, +35 s]; by +41 s only 4 is left.
-    state = await ledger.readForReconcile(redis, T, { ...READ, nowMs: NOW + 35_000 });
+    state = await ledger.sweepAndRead(redis, T, { ...READ, nowMs: NOW + 35_000 });
     expect(state.windowMax).toBe(9);
     expect(state.recentScaleIns).toEqual([]);
-    state = await ledger.readForReconcile(redis, T, { ...READ, nowMs: NOW + 41_000 });
+    state = await ledger.sweepAndRead(redis, T, { ...READ, nowMs: NOW + 41_000 });
     expect(state.windowMax).toBe(4);
     expect(await redis.zcard(ledger.keys(T).window)).toBe(1);
     expect((await ledger.recentDecisions(redis, T)).map((d) => d.a)).toEqual([2, 1]);

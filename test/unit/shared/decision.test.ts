@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { decide, policyFloor, type ReconcileInput } from '../../../shared/scalein.js';
+import { decide, policyFloor, type ReconcileInput } from '../../../shared/decision.js';
 import type { TargetSpec } from '../../../shared/config/registry.js';
 
 const NOW = 10_000_000;

@@ -11,7 +11,7 @@
  *   Pods policy:    floor = periodStart - value          (10 running, Pods 4 -> down to 6)
  *   Percent policy: floor = trunc(periodStart * (1 - value / 100))   (10, 50 % -> 5)
  *   `Max` takes the policy allowing the biggest change, `Min` the smallest.
- * - Never below minReplicas, never so far that a busy pod would be removed (see ranking.ts), and
+ * - Never below minReplicas, never so far that a busy pod would be removed (see deletion-costs.ts), and
  *   not while images wait to be picked up: an idle pod could take one just before it is removed.
  * A paused Deployment is left alone. "Not enough information yet" is a value (`needsPods`),
  * not an error: the shell looks at the pods and asks again.

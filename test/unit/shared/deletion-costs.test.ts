@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { BUSY_DELETION_COST, rankPods, type PodState } from '../../../shared/ranking.js';
+import { BUSY_DELETION_COST, rankPods, type PodState } from '../../../shared/deletion-costs.js';
 import { DELETION_COST_ANNOTATION } from '../../../shared/kube/pod-order.js';
 
 const NOW = 1_000_000_000;

@@ -15,7 +15,7 @@
  */
 import type { TargetSpec } from '../../shared/config/registry.js';
 import { DELETION_COST_ANNOTATION, deletionOrder } from '../../shared/kube/pod-order.js';
-import type { CostChange, PodState } from '../../shared/ranking.js';
+import type { CostChange, PodState } from '../../shared/deletion-costs.js';
 import type { DeploymentView } from './policy.js';
 import type { Random } from './random.js';
 import type { Batch } from './workload.js';
