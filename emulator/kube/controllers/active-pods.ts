@@ -4,7 +4,8 @@
  * mapped onto the one port of `ActivePodsWithRanks.Less` (`deletionOrder` in shared/kube/pod-order.ts).
  */
 import { deletionCost, deletionOrder, type OrderedPod } from '../../../shared/kube/pod-order.js';
-import { isPodActive, isPodReady, maxRestarts, parseTime, podReadyTime, type Pod } from '../apis/objects.js';
+import { parseTime, type Pod } from '../apis/objects.js';
+import { isPodActive, isPodReady, maxRestarts, podReadyTime } from '../apis/pods.js';
 
 /** `helper.GetDeletionCostFromPodAnnotations` on an emulator pod. */
 export function deletionCostOf(pod: Pod): number {

@@ -4,14 +4,8 @@
  * Deployment's pods or its spec changes; terminating pods do not count (pkg/controller/deployment/
  * sync.go calculateStatus, util/deployment_util.go). Rolling updates are not simulated.
  */
-import {
-  isPodActive,
-  isPodReady,
-  podReadyTime,
-  rfc3339,
-  type DeploymentCondition,
-  type DeploymentStatus,
-} from '../apis/objects.js';
+import { rfc3339, type DeploymentCondition, type DeploymentStatus } from '../apis/objects.js';
+import { isPodActive, isPodReady, podReadyTime } from '../apis/pods.js';
 import type { DeploymentEntry, Store } from '../storage/store.js';
 
 interface Counts {

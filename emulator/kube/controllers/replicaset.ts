@@ -6,14 +6,8 @@
  * a `RemovedPod` record is made; records keep the order in which pods were picked.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  isPodActive,
-  isPodReady,
-  podFromTemplate,
-  randomSuffix,
-  type Pod,
-  type PodPhase,
-} from '../apis/objects.js';
+import { randomSuffix, type Pod, type PodPhase } from '../apis/objects.js';
+import { isPodActive, isPodReady, podFromTemplate } from '../apis/pods.js';
 import type { DeploymentEntry, PodEntry, Store } from '../storage/store.js';
 import { deletionCostOf, podsToDelete } from './active-pods.js';
 import type { Kubelet } from './kubelet.js';

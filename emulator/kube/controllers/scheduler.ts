@@ -3,7 +3,7 @@
  * first (fewest of its own pods on the node, like the PodTopologySpread / SelectorSpread scoring of
  * pkg/scheduler/framework/plugins), then the cluster's (fewest pods overall), then by node order.
  */
-import { isPodActive } from '../apis/objects.js';
+import { isPodActive } from '../apis/pods.js';
 import type { PodEntry } from '../storage/store.js';
 
 export class Scheduler {

@@ -7,12 +7,8 @@
  */
 import { goKind, isObject, type Json, type JsonObject } from './patch.js';
 import type { Deployment, ObjectMeta } from '../apis/objects.js';
-import {
-  fromLabelSelector,
-  labelValueError,
-  qualifiedNameError,
-  type LabelSelector,
-} from '../apis/selector.js';
+import { labelValueError, qualifiedNameError } from '../apis/label-validation.js';
+import { fromLabelSelector, type LabelSelector } from '../apis/selector.js';
 import {
   badRequest,
   fieldInvalid,

@@ -4,7 +4,7 @@
  * grace period, and the Deployment status follows.
  */
 import { describe, expect, it } from '@jest/globals';
-import { isPodReady } from '../../../../../emulator/kube/apis/objects.js';
+import { isPodReady } from '../../../../../emulator/kube/apis/pods.js';
 import { cluster, deploymentBody } from '../support/fixtures.js';
 
 const startup = {
