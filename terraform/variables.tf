@@ -248,7 +248,7 @@ variable "redis" {
 
 variable "source_archive" {
   type        = string
-  description = "Path of the zip holding the built functions (dist/, package.json, package-lock.json), as produced by the package step of cloudbuild.yaml."
+  description = "Path of the zip holding the bundled functions (index.js, chunks/, package.json, package-lock.json of dist/function), as produced by the package step of cloudbuild.yaml."
 
   validation {
     condition     = endswith(var.source_archive, ".zip")
