@@ -63,6 +63,8 @@ export class SimDeployment {
   /** FIFO of images waiting: runs of images of one batch. */
   private backlog: Array<{ batch: BatchState; count: number }> = [];
   private queuedCount = 0;
+  private startedCount = 0;
+  private waitedMs = 0;
   private outstandingCount = 0;
   private replicas = 0;
   private podSerial = 0;
@@ -132,6 +134,8 @@ export class SimDeployment {
       queued: this.queuedCount,
       outstanding: this.outstandingCount,
       openBatches: open,
+      started: this.startedCount,
+      waitedMs: this.waitedMs,
     };
   }
 
@@ -268,6 +272,8 @@ export class SimDeployment {
       run.count--;
       if (run.count === 0) this.backlog.shift();
       this.queuedCount--;
+      this.startedCount++;
+      this.waitedMs += nowMs - (run.batch.arrivedMs ?? nowMs);
       const job: Job = { id: this.jobSerial++, batch: run.batch, doneAtMs: nowMs + perImageMs };
       pod.jobs.push(job);
       this.wake({ kind: 'done', pod: pod.name, job: job.id, atMs: job.doneAtMs });

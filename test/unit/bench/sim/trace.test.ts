@@ -98,4 +98,66 @@ describe('parseTrace', () => {
       `empty.csv line 1: is empty: a CSV trace starts with the header ${HEADER}`,
     );
   });
+
+  describe('arrival logs: a timestamp and an images column', () => {
+    it('counts ISO 8601 times from the earliest row, ignores other columns, fills target and ids', () => {
+      const workload = parseTrace(
+        'images,timestamp,source\n12,2026-11-24T07:01:05Z,rerun\n400,2026-11-24T07:00:00Z,nightly\n3,2026-11-24T08:02:20+01:00,x\n',
+        'log.csv',
+        known,
+      );
+      expect(workload.batches).toEqual([
+        { atSeconds: 0, target: 'acme/resnet101/v1', batchId: 'line-3', images: 400 },
+        { atSeconds: 65, target: 'acme/resnet101/v1', batchId: 'line-2', images: 12 },
+        { atSeconds: 140, target: 'acme/resnet101/v1', batchId: 'line-4', images: 3 },
+      ]);
+    });
+
+    it('reads epoch seconds, and a time without a zone as UTC', () => {
+      const epoch = parseTrace('timestamp,images\n1764000000,5\n1764000090.5,7\n', 'log.csv', known);
+      expect(epoch.batches.map((b) => [b.atSeconds, b.images])).toEqual([
+        [0, 5],
+        [90.5, 7],
+      ]);
+      const local = parseTrace(
+        'timestamp,images\n2026-11-24 07:00:00,1\n2026-11-24T07:00:00Z,2\n',
+        'l.csv',
+        known,
+      );
+      expect(local.batches.map((b) => b.atSeconds)).toEqual([0, 0]);
+    });
+
+    it('takes target and batchId columns when the log has them', () => {
+      const workload = parseTrace(
+        'timestamp,target,batchId,images\n1764000000,acme/resnet101/v1,run-7,9\n',
+        'log.csv',
+        known,
+      );
+      expect(workload.batches).toEqual([
+        { atSeconds: 0, target: 'acme/resnet101/v1', batchId: 'run-7', images: 9 },
+      ]);
+    });
+
+    it.each([
+      [
+        'timestamp,images\nyesterday,4',
+        2,
+        'timestamp',
+        'must be ISO 8601 (2026-11-24T07:00:00Z) or epoch seconds',
+      ],
+      ['timestamp,images\n1764000000,none', 2, 'images', 'must be a whole number'],
+      ['timestamp,images\n1764000000,1\n"1764000001,2', 3, undefined, 'is not valid CSV'],
+    ])('names the line and the field: %#', (text, line, field, problem) => {
+      const caught = error(text);
+      expect(caught.line).toBe(line);
+      expect(caught.field).toBe(field);
+      expect(caught.message).toContain(problem);
+    });
+
+    it('reads the sample arrival log that ships with the benchmarks', () => {
+      const text = readFileSync(new URL('../../../../bench/traces/arrivals.csv', import.meta.url), 'utf8');
+      const workload = parseTrace(text, 'arrivals.csv', known);
+      expect(workload.batches.map((b) => b.atSeconds)).toEqual([0, 65, 140, 900, 960, 1500]);
+    });
+  });
 });
