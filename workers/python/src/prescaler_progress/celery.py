@@ -3,7 +3,7 @@
 ``install(app, target=...)`` connects Celery's signals: ``task_prerun`` starts holding,
 ``task_postrun`` stops and counts a successful task done, a task that raised (``task_failure``)
 failed, and a task that asked to be retried (``task_retry``) neither (its next run counts).
-``worker_shutting_down`` marks the worker draining (Celery stops consuming and finishes the tasks
+A retry keeps the batch header (``before_task_publish``). ``worker_shutting_down`` marks the worker draining (Celery stops consuming and finishes the tasks
 it holds; each ends as usual), ``worker_process_shutdown`` removes whatever a pool process still
 holds. With the prefork pool every child process keeps its own holder entries, so the pod's
 count is the sum over the children; with ``--pool threads`` the threads add up in one process.
@@ -12,7 +12,7 @@ count is the sum over the children; with ``--pool threads`` the threads add up i
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Dict, List, Optional, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from celery import Celery, signals
 
@@ -64,30 +64,35 @@ def install(
     if not callable(batch_of):
         raise TypeError(f"install: batch must be a header name or a callable, not {type(batch).__name__}")
     progress = Progress(redis, target, pod=pod, prefix=prefix, ttl_seconds=ttl_seconds)
-    running: Dict[str, List[Any]] = {}  # task id -> [holder, batch id, outcome]
+    # (task id, attempt) -> [holder, batch id, outcome]. A retried task keeps its id, and its
+    # next attempt may start before this one's postrun, so the attempt is part of the key.
+    running: Dict[Tuple[str, int], List[Any]] = {}
     lock = threading.Lock()
+
+    def run_of(task_id: Optional[str], request: Any) -> Tuple[str, int]:
+        return (task_id or getattr(request, "id", None) or "", int(getattr(request, "retries", 0) or 0))
 
     def on_prerun(task_id: str = "", task: Any = None, args: Any = None, kwargs: Any = None, **_: Any) -> None:
         batch_id = batch_of(task, tuple(args or ()), dict(kwargs or {}))
         holder = progress.hold(1)
         with lock:
-            running[task_id] = [holder, batch_id, None]
+            running[run_of(task_id, task.request)] = [holder, batch_id, None]
 
-    def mark(task_id: Optional[str], outcome: str) -> None:
+    def mark(run: Tuple[str, int], outcome: str) -> None:
         with lock:
-            entry = running.get(task_id or "")
+            entry = running.get(run)
             if entry is not None:
                 entry[2] = outcome
 
-    def on_failure(task_id: Optional[str] = None, **_: Any) -> None:
-        mark(task_id, "failed")
+    def on_failure(sender: Any = None, task_id: Optional[str] = None, **_: Any) -> None:
+        mark(run_of(task_id, getattr(sender, "request", None)), "failed")
 
     def on_retry(request: Any = None, **_: Any) -> None:
-        mark(getattr(request, "id", None), "retry")
+        mark(run_of(None, request), "retry")
 
-    def on_postrun(task_id: str = "", state: Optional[str] = None, **_: Any) -> None:
+    def on_postrun(task_id: str = "", task: Any = None, state: Optional[str] = None, **_: Any) -> None:
         with lock:
-            entry = running.pop(task_id, None)
+            entry = running.pop(run_of(task_id, getattr(task, "request", None)), None)
         if entry is None:
             return
         holder, batch_id, outcome = entry
@@ -98,6 +103,17 @@ def install(
             progress.failed(batch_id)
         elif state == "SUCCESS":
             progress.done(batch_id)
+
+    def on_publish(headers: Optional[Dict[str, Any]] = None, **_: Any) -> None:
+        # Celery 5.2 drops custom headers when a task retries itself: carry the batch over to
+        # the retry (a message with this task's id published while the task runs).
+        if not isinstance(batch, str) or headers is None or headers.get(batch) is not None:
+            return
+        task_id = headers.get("id")
+        with lock:
+            found = [entry[1] for (run_id, _), entry in running.items() if run_id == task_id]
+        if found and found[0] is not None:
+            headers[batch] = found[0]
 
     def on_shutting_down(**_: Any) -> None:
         progress.draining.set()
@@ -110,6 +126,7 @@ def install(
     signals.task_failure.connect(on_failure, weak=False)
     signals.task_retry.connect(on_retry, weak=False)
     signals.task_postrun.connect(on_postrun, weak=False)
+    signals.before_task_publish.connect(on_publish, weak=False)
     signals.worker_shutting_down.connect(on_shutting_down, weak=False)
     signals.worker_process_shutdown.connect(on_process_shutdown, weak=False)
     return progress
