@@ -74,6 +74,6 @@ def python_env(**extra: str) -> dict:
     """Environment for a Python subprocess that imports the library and the test helpers."""
     here = Path(__file__).resolve().parent
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(here.parent / "src"), str(here)])
+    env["PYTHONPATH"] = os.pathsep.join([str(here.parent / "src"), str(here.parent / "examples"), str(here)])
     env.update(extra)
     return env

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from celery_app import make_app
+from thumbnails import make_app
 from conftest import pod_in_flight, python_env
 from prescaler_progress import TargetKeys
 
@@ -21,9 +21,9 @@ T = "acme/thumbnails/v1"
 
 def start_worker(redis_url, prefix, pod, pool, concurrency):
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "celery_app", "worker", "--pool", pool,
+        [sys.executable, "-m", "celery", "-A", "thumbnails", "worker", "--pool", pool,
          "--concurrency", str(concurrency), "--hostname", f"{pod}@test", "--loglevel", "WARNING"],
-        cwd=HERE,
+        cwd=HERE.parent / "examples",
         env=python_env(
             HOSTNAME=pod,
             PRESCALER_CELERY_BROKER=redis_url,

@@ -1,6 +1,6 @@
-"""The Celery app of the tests (and of the local stack's thumbnail worker): thumbnail tasks that
-take a while, one that raises, one that asks to be retried once, all reported with
-prescaler_progress.celery. Configured from the environment:
+"""The thumbnail worker: the Celery sample of the local stack and the app of the tests. Thumbnail
+tasks that take a while, one that raises, one that asks to be retried once, all reported with
+prescaler_progress.celery (`celery -A thumbnails worker`). Configured from the environment:
 
   PRESCALER_CELERY_BROKER   Redis URL of the broker (and of the ledger)
   PRESCALER_CELERY_QUEUE    queue to consume (default "thumbnails")
