@@ -147,7 +147,7 @@ describe('Celery workers and reconcile', () => {
           const cost = costs.get(p.name);
           return cost ? { ...p, annotations: { [DELETION_COST_ANNOTATION]: cost } } : p;
         });
-        const count = report.current - report.applied;
+        const count = (report.current ?? 0) - report.applied;
         const gone = deletionOrder(pods, clock.now())
           .slice(0, count)
           .map((p) => p.name);
