@@ -22,7 +22,7 @@ T = "acme/thumbnails/v1"
 def start_worker(redis_url, prefix, pod, pool, concurrency):
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "thumbnails", "worker", "--pool", pool,
-         "--concurrency", str(concurrency), "--hostname", f"{pod}@test", "--loglevel", "WARNING"],
+         "--concurrency", str(concurrency), "--prefetch-multiplier", "4", "--hostname", f"{pod}@test", "--loglevel", "WARNING"],
         cwd=HERE.parent / "examples",
         env=python_env(
             HOSTNAME=pod,
