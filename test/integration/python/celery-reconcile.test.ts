@@ -48,7 +48,16 @@ describe('Celery workers and reconcile', () => {
     server = await RedisServer.start();
   });
   afterAll(async () => {
-    for (const worker of workers) if (worker.exitCode === null) worker.kill('SIGKILL');
+    // Warm shutdown first, so the prefork children go with their parent.
+    await Promise.all(
+      workers.map(async (worker) => {
+        if (worker.exitCode !== null || worker.signalCode !== null) return;
+        const exited = new Promise((resolve) => worker.once('exit', resolve));
+        worker.kill('SIGTERM');
+        if ((await Promise.race([exited, sleep(20_000, 'late', { ref: false })])) === 'late')
+          worker.kill('SIGKILL');
+      }),
+    );
     await deps?.redis.close();
     await server.stop();
   });
