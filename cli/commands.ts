@@ -129,16 +129,20 @@ async function readReplicas(
   return { desired: state.replicas, ready: state.readyReplicas ?? null };
 }
 
-async function busyPods(redis: Redis, keys: TargetKeys): Promise<number> {
-  let cursor = '0';
-  let count = 0;
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', keys.pod('*'), 'COUNT', 200);
-    cursor = next;
-    const values = found.length > 0 ? await redis.mget(found) : [];
-    count += values.filter((v) => Number(v ?? 0) > 0).length;
-  } while (cursor !== '0');
-  return count;
+/** Pods with either form of the heartbeat (`pod:` or `holders:`) that hold work now. */
+async function busyPods(redis: Redis, ledger: Ledger, keys: TargetKeys): Promise<number> {
+  const pods = new Set<string>();
+  for (const pattern of [keys.pod('*'), keys.holders('*')]) {
+    const stem = pattern.slice(0, -1);
+    let cursor = '0';
+    do {
+      const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 200);
+      cursor = next;
+      for (const key of found) pods.add(key.slice(stem.length));
+    } while (cursor !== '0');
+  }
+  const inFlight = await ledger.inFlight(redis, keys.target, [...pods]);
+  return [...inFlight.values()].filter((n) => n > 0).length;
 }
 
 export async function collectStatus(cmd: StatusCommand, env: Env): Promise<TargetStatus[]> {
@@ -170,7 +174,7 @@ export async function collectStatus(cmd: StatusCommand, env: Env): Promise<Targe
           redis.hgetall(keys.total),
           redis.hgetall(keys.done),
           redis.hgetall(keys.failed),
-          busyPods(redis, keys),
+          busyPods(redis, ledger, keys),
           ledger.recentDecisions(redis, target.name, cmd.decisions),
         ]);
         const batches = Object.entries(total).map(([batchId, images]) => ({

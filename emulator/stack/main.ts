@@ -4,7 +4,9 @@
  * verdict (`--demo`: 0 when every check passed, 1 otherwise). Missing tools or bad options exit
  * with 2 and one message. Ctrl-C, SIGTERM and errors stop every child process.
  *
- *   node dist/emulator/stack/main.js [--time-scale N] [--demo] [--no-scenario] [--dir DIR]
+ *   node dist/emulator/stack/main.js [--time-scale N] [--demo] [--no-scenario] [--dir DIR] [--celery]
+ *
+ * --celery serves the thumbnail target with real Celery workers (Python) instead of simulated ones.
  */
 import { parseArgs } from 'node:util';
 import { runScenario, summarize } from './demo.js';
@@ -13,13 +15,14 @@ import { Stack } from './stack.js';
 import { LiveView } from './view.js';
 
 const USAGE =
-  'usage: npm start -- [--time-scale N] [--no-scenario] [--dir DIR]   |   npm run demo -- [--time-scale N]';
+  'usage: npm start -- [--time-scale N] [--no-scenario] [--dir DIR] [--celery]   |   npm run demo -- [--time-scale N] [--celery]';
 
 export interface MainOptions {
   readonly timeScale: number;
   readonly demo: boolean;
   readonly scenario: boolean;
   readonly dir?: string;
+  readonly celery?: boolean;
 }
 
 export class UsageError extends Error {}
@@ -34,6 +37,7 @@ export function parseMainArgs(argv: readonly string[]): MainOptions {
         demo: { type: 'boolean', default: false },
         'no-scenario': { type: 'boolean', default: false },
         dir: { type: 'string' },
+        celery: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -56,6 +60,7 @@ export function parseMainArgs(argv: readonly string[]): MainOptions {
     demo: values.demo,
     scenario: !values['no-scenario'],
     ...(values.dir ? { dir: values.dir } : {}),
+    ...(values.celery ? { celery: true } : {}),
   };
 }
 
@@ -107,6 +112,7 @@ async function main(argv: readonly string[]): Promise<number> {
     starting = Stack.start({
       timeScale: options.timeScale,
       ...(options.dir ? { dir: options.dir } : {}),
+      ...(options.celery ? { celery: true } : {}),
       say: (line) => console.log(line),
     });
     stack = await starting;

@@ -45,6 +45,14 @@ import {
   type StackTarget,
 } from './targets.js';
 import { podOf, Workers, type WorkerTarget } from './workers.js';
+import {
+  CELERY_MANIFEST,
+  CeleryWorkers,
+  findPython,
+  WorkersWithCelery,
+  type StackWorkers,
+} from './celery.js';
+import { Ledger } from '../../shared/redis/ledger.js';
 
 export const FUNCTIONS_USER = 'prescaler-functions';
 export const KEY_PREFIX = DEFAULT_KEY_PREFIX;
@@ -76,6 +84,8 @@ export interface StackOptions {
   readonly clock?: Clock;
   /** Progress messages while starting. */
   readonly say?: (line: string) => void;
+  /** Serve the Celery sample's target with real Celery workers (see celery.ts). */
+  readonly celery?: boolean;
 }
 
 export interface StackInfo {
@@ -106,7 +116,7 @@ export class Stack {
     readonly redis: Redis,
     readonly pubsub: PubSub,
     readonly topic: Topic,
-    readonly workers: Workers,
+    readonly workers: StackWorkers,
     readonly scheduler: Scheduler,
     readonly decisions: DecisionFeed,
   ) {}
@@ -134,7 +144,8 @@ export class Stack {
     let kube: KubeEmulator | undefined;
     let redis: Redis | undefined;
     let pubsub: PubSub | undefined;
-    let workers: Workers | undefined;
+    let workers: StackWorkers | undefined;
+    const python = options.celery ? findPython() : undefined;
     let scheduler: Scheduler | undefined;
     try {
       say(`starting redis-server and the Pub/Sub emulator (files in ${dir})`);
@@ -175,8 +186,8 @@ export class Stack {
       const busyProbe = async (pod: Pod): Promise<boolean> => {
         const target = podOf(workerTargets, pod);
         if (!target) return false;
-        const inFlight = await client.get(new TargetKeys(KEY_PREFIX, target.name).pod(pod.metadata.name));
-        return Number(inFlight ?? 0) > 0;
+        const inFlight = await new Ledger(KEY_PREFIX).inFlight(client, target.name, [pod.metadata.name]);
+        return (inFlight.get(pod.metadata.name) ?? 0) > 0;
       };
       kube = await KubeEmulator.start({ clock, rbac: rbacFile, busyProbe, tls: true });
       const kubeconfig = join(dir, 'kubeconfig');
@@ -231,14 +242,34 @@ export class Stack {
         maximumBackoffSeconds: 5,
       });
 
-      workers = new Workers({
+      const celeryTarget = python ? targets.find((t) => t.manifest === CELERY_MANIFEST) : undefined;
+      const celeryWorker = workerTargets.find((t) => t.name === celeryTarget?.name);
+      const simulated = new Workers({
         redis: client,
         prefix: KEY_PREFIX,
-        targets: workerTargets,
+        targets: workerTargets.filter((t) => t !== celeryWorker),
         pods: kube,
         clock,
         heartbeatSeconds: scale.whole(HEARTBEAT_TTL_SECONDS, 2),
       });
+      workers = simulated;
+      if (python && celeryWorker) {
+        say(`serving ${celeryWorker.name} with real Celery workers (${python})`);
+        const celery = new CeleryWorkers({
+          root,
+          python,
+          group,
+          logsDir,
+          redis: client,
+          redisUrl: redisServer.url,
+          prefix: KEY_PREFIX,
+          target: celeryWorker,
+          pods: kube,
+          clock,
+          heartbeatSeconds: scale.whole(HEARTBEAT_TTL_SECONDS, 2),
+        });
+        workers = new WorkersWithCelery(simulated, celery);
+      }
       const started = workers;
       kube.events.on('podRemoved', (record) => started.podRemoved(record.namespace, record.name));
       workers.start();

@@ -6,6 +6,8 @@
  *   prefix:{T}:done     HASH  batchId -> images finished     (HINCRBY by workers)
  *   prefix:{T}:failed   HASH  batchId -> images failed       (HINCRBY by workers)
  *   prefix:{T}:pod:NAME STRING images in flight on pod NAME, with a TTL (the heartbeat)
+ *   prefix:{T}:holders:NAME ZSET "holderId:n" scored by expiry (ms, Redis server clock): the
+ *                       heartbeat of one of several processes of pod NAME (see holderMember)
  *
  * The rest belong to the functions:
  *   total      HASH  batchId -> images announced
@@ -71,8 +73,27 @@ export class TargetKeys {
     return `${this.tag}:pod:${name}`;
   }
 
+  /** The holders of one pod: each process holding work keeps its own entry fresh. */
+  holders(name: string): string {
+    return `${this.tag}:holders:${name}`;
+  }
+
   /** The keys shared by the batch scripts, in their KEYS order. */
   get batchKeys(): string[] {
     return [this.total, this.done, this.failed, this.deadline, this.seen, this.retired, this.retiredAt];
   }
+}
+
+/**
+ * A holder entry of `holders(pod)`: `<holderId>:<images>`. The holder id must not contain ':';
+ * the entry's score is its expiry in ms by the Redis server's clock (`TIME`).
+ */
+export function holderMember(holderId: string, images: number): string {
+  if (holderId === '' || holderId.includes(':')) {
+    throw new RangeError(`holder id "${holderId}": must be non-empty and contain no ':'`);
+  }
+  if (!Number.isInteger(images) || images < 1) {
+    throw new RangeError(`holder "${holderId}" holds ${images} images: must be a whole number of at least 1`);
+  }
+  return `${holderId}:${images}`;
 }

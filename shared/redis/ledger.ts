@@ -156,16 +156,20 @@ export class Ledger {
     );
   }
 
-  /** Images in flight per pod, from the workers' heartbeats; pods without one are idle. */
+  /**
+   * Images in flight per pod, from the workers' heartbeats (the plain one plus the pod's live
+   * holders); pods without either are idle.
+   */
   async inFlight(redis: Redis, target: string, pods: readonly string[]): Promise<Map<string, number>> {
     const result = new Map<string, number>();
     if (pods.length === 0) return result;
     const keys = this.keys(target);
-    const values = await redis.mget(pods.map((pod) => keys.pod(pod)));
-    pods.forEach((pod, i) => {
-      const count = Number(values[i] ?? 0);
-      result.set(pod, Number.isFinite(count) && count > 0 ? count : 0);
-    });
+    const counts = (await scripts.inflight.run(
+      redis,
+      pods.flatMap((pod) => [keys.pod(pod), keys.holders(pod)]),
+      [],
+    )) as number[];
+    pods.forEach((pod, i) => result.set(pod, Number(counts[i] ?? 0)));
     return result;
   }
 

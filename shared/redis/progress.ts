@@ -1,10 +1,11 @@
 /**
  * The progress contract for TypeScript workers: count finished and failed images per batch and
- * keep a heartbeat while holding work. Workers in other languages issue the same plain Redis
- * commands (see README "Progress contract").
+ * keep a heartbeat while holding work: `heartbeat(n)` when one writer speaks for the whole pod,
+ * `hold`/`release` when several processes of a pod hold work each. Workers in other languages
+ * issue the same plain Redis commands (see README "Progress contract").
  */
 import type { Redis } from 'ioredis';
-import { DEFAULT_KEY_PREFIX, TargetKeys } from './keys.js';
+import { DEFAULT_KEY_PREFIX, holderMember, TargetKeys } from './keys.js';
 
 export const DEFAULT_HEARTBEAT_SECONDS = 30;
 
@@ -39,5 +40,29 @@ export class ProgressReporter {
   async heartbeat(inFlight: number): Promise<void> {
     if (inFlight > 0) await this.redis.set(this.keys.pod(this.pod), inFlight, 'EX', this.heartbeatSeconds);
     else await this.redis.del(this.keys.pod(this.pod));
+  }
+
+  /**
+   * One holder's heartbeat, for pods where several processes hold work: `TIME`, then
+   * `ZADD prefix:{target}:holders:HOSTNAME <now + ttl ms> holderId:n`, drop entries already
+   * expired, `PEXPIRE` the set by the TTL. Call it again well within the TTL while holding.
+   */
+  async hold(holderId: string, images: number): Promise<void> {
+    const key = this.keys.holders(this.pod);
+    const member = holderMember(holderId, images);
+    const [seconds, micros] = await this.redis.time();
+    const nowMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    const ttlMs = this.heartbeatSeconds * 1000;
+    await this.redis
+      .multi()
+      .zremrangebyscore(key, '-inf', nowMs)
+      .zadd(key, nowMs + ttlMs, member)
+      .pexpire(key, ttlMs)
+      .exec();
+  }
+
+  /** `ZREM prefix:{target}:holders:HOSTNAME holderId:n` when that holder has finished. */
+  async release(holderId: string, images: number): Promise<void> {
+    await this.redis.zrem(this.keys.holders(this.pod), holderMember(holderId, images));
   }
 }

@@ -31,4 +31,5 @@ export const scripts = {
   register: new Script('register'),
   reconcile: new Script('reconcile'),
   record: new Script('record'),
+  inflight: new Script('inflight'),
 } as const;

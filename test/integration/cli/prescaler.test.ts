@@ -20,6 +20,7 @@ import { repoRoot } from '../../../emulator/stack/stack.js';
 import { run } from '../../../cli/commands.js';
 import { Ledger } from '../../../shared/redis/ledger.js';
 import { TargetKeys } from '../../../shared/redis/keys.js';
+import { ProgressReporter } from '../../../shared/redis/progress.js';
 import { RedisServer } from '../../../emulator/stack/redis-server.js';
 
 const T = 'acme/resnet101/v1';
@@ -139,6 +140,12 @@ describe('prescaler command', () => {
         },
       });
       await redis.hincrby(new TargetKeys(prefix, T).done, 'open-1', 2);
+      // Busy pods: one with the plain heartbeat, one with a holder entry, one idle again.
+      await new ProgressReporter(redis, T, 'pod-a', prefix).heartbeat(1);
+      await new ProgressReporter(redis, T, 'pod-b', prefix).hold('worker-1', 2);
+      const idle = new ProgressReporter(redis, T, 'pod-c', prefix);
+      await idle.hold('worker-1', 1);
+      await idle.release('worker-1', 1);
       const { out, io } = capture();
       const env = {
         REDIS_URL: server.url,
@@ -153,7 +160,9 @@ describe('prescaler command', () => {
       expect(text).toContain('prescale 0 -> 5: 5 images outstanding');
       const json = capture();
       expect(await run(['status', '--json'], env, json.io)).toBe(0);
-      expect(JSON.parse(json.out.join(''))).toMatchObject([{ target: T, desired: 3, outstanding: 3 }]);
+      expect(JSON.parse(json.out.join(''))).toMatchObject([
+        { target: T, desired: 3, outstanding: 3, busyPods: 2 },
+      ]);
     } finally {
       await kube.stop();
       await rm(dir, { recursive: true, force: true });

@@ -128,4 +128,41 @@ describe('Ledger on a real Redis', () => {
     await worker.heartbeat(0);
     expect((await ledger.inFlight(redis, T, ['pod-a'])).get('pod-a')).toBe(0);
   });
+
+  it('adds up the holders of a pod and its plain heartbeat; a holder that stops refreshing stops counting', async () => {
+    const keys = ledger.keys(T);
+    const a1 = new ProgressReporter(redis, T, 'pod-a', ledger.prefix, 30);
+    const short = new ProgressReporter(redis, T, 'pod-b', ledger.prefix, 1);
+    await a1.hold('proc-1', 2);
+    await a1.hold('proc-2', 3);
+    await a1.heartbeat(1);
+    await short.hold('crashed', 4);
+    const pttl = await redis.pttl(keys.holders('pod-a'));
+    expect(pttl).toBeGreaterThan(25_000);
+    expect(pttl).toBeLessThanOrEqual(30_000);
+    expect([...(await ledger.inFlight(redis, T, ['pod-a', 'pod-b', 'pod-c']))]).toEqual([
+      ['pod-a', 6],
+      ['pod-b', 4],
+      ['pod-c', 0],
+    ]);
+    // Refreshing replaces the expiry, not the count.
+    await a1.hold('proc-1', 2);
+    expect(await redis.zcard(keys.holders('pod-a'))).toBe(2);
+    await a1.release('proc-2', 3);
+    await a1.heartbeat(0);
+    // The short holder is never refreshed: once its expiry passes it no longer counts, whether
+    // or not Redis has dropped its key yet.
+    const expiry = Number(await redis.zscore(keys.holders('pod-b'), 'crashed:4'));
+    const serverMs = async () => {
+      const [s, us] = await redis.time();
+      return Number(s) * 1000 + Math.floor(Number(us) / 1000);
+    };
+    while ((await serverMs()) <= expiry) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect([...(await ledger.inFlight(redis, T, ['pod-a', 'pod-b']))]).toEqual([
+      ['pod-a', 2],
+      ['pod-b', 0],
+    ]);
+    await a1.release('proc-1', 2);
+    expect(await redis.exists(keys.holders('pod-a'))).toBe(0);
+  });
 });
