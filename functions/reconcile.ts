@@ -8,11 +8,13 @@
 import pLimit from 'p-limit';
 import type { TargetSpec } from '../shared/config/registry.js';
 import { PrescalerError } from '../shared/errors.js';
-import type { ScaleApi, ScaleState } from '../shared/kube/scale-api.js';
+import { DELETION_COST_ANNOTATION } from '../shared/kube/pod-order.js';
+import type { DeploymentState, ScaleApi, ScaleState } from '../shared/kube/scale-api.js';
 import { rankPods, type PodState } from '../shared/ranking.js';
 import { withRedis } from '../shared/redis/client.js';
 import { decide, type Action, type Decision, type ReconcileInput } from '../shared/scalein.js';
 import type { FunctionDeps } from './deps.js';
+import { expireIfStalled } from './guards.js';
 
 export type ReconcileDeps = FunctionDeps;
 
@@ -36,6 +38,8 @@ export interface TargetReport {
   readonly annotated: number;
   readonly retired: readonly string[];
   readonly expired: ReadonlyArray<{ batchId: string; outstanding: number }>;
+  /** What the operator should know (no pod Ready while work stalls, a grace period too short). */
+  readonly warnings: readonly string[];
   readonly error?: { readonly code: string; readonly message: string; readonly kind: string };
 }
 
@@ -71,11 +75,14 @@ async function reconcileTarget(
     ),
     api.readScale(target),
   ]);
+  let deploymentRead: Promise<DeploymentState> | undefined;
+  const readDeployment = () => (deploymentRead ??= api.readDeployment(target));
+  const expiry = await expireIfStalled(deps.redis, ledger, target, state, readDeployment, { nowMs, dryRun });
   let current: ScaleState = scale;
   let input: ReconcileInput = {
     target,
     current: scale.replicas,
-    work: state.work,
+    work: expiry.work,
     nowMs,
     windowMax: state.windowMax,
     recentScaleIns: state.recentScaleIns,
@@ -84,7 +91,7 @@ async function reconcileTarget(
   let decision: Decision = decide(input);
   if (decision.to !== scale.replicas || decision.needsPods) {
     // Only a planned change needs the Deployment itself, for its pause annotation.
-    const deployment = await api.readDeployment(target);
+    const deployment = await readDeployment();
     current = deployment;
     input = { ...input, current: deployment.replicas, paused: deployment.paused };
     decision = decide(input);
@@ -110,7 +117,7 @@ async function reconcileTarget(
       ...input,
       mustKeep: ranking.mustKeep,
       busy: ranking.busy,
-      unclaimed: Math.max(0, state.work.outstanding - held),
+      unclaimed: Math.max(0, expiry.work.outstanding - held),
     });
   }
 
@@ -119,7 +126,9 @@ async function reconcileTarget(
     if (changing && decision.action === 'scale_in') {
       const limit = pLimit(8);
       await Promise.all(
-        changes.map((c) => limit(() => api.setDeletionCost(target.namespace, c.pod, c.cost))),
+        changes.map((c) =>
+          limit(() => api.annotatePod(target.namespace, c.pod, { [DELETION_COST_ANNOTATION]: c.cost })),
+        ),
       );
     }
     if (changing) await api.writeScale(target, decision.to, current.resourceVersion);
@@ -132,12 +141,13 @@ async function reconcileTarget(
     desired: decision.desired,
     applied: changing && !dryRun ? decision.to : null,
     reason: dryRun && changing ? `dry run: would set ${decision.to}; ${decision.reason}` : decision.reason,
-    outstanding: state.work.outstanding,
-    openBatches: state.work.openBatches,
+    outstanding: expiry.work.outstanding,
+    openBatches: expiry.work.openBatches,
     busyPods,
     annotated: changing && decision.action === 'scale_in' && !dryRun ? changes.length : 0,
     retired: state.retired,
-    expired: state.expired,
+    expired: expiry.expired,
+    warnings: expiry.warnings,
   };
   if (!dryRun && (changing || decision.desired !== state.lastRecommended)) {
     await withRedis(deps.redis, (redis) =>
@@ -170,6 +180,7 @@ function failed(target: TargetSpec, error: unknown): TargetReport {
     annotated: 0,
     retired: [],
     expired: [],
+    warnings: [],
     error: {
       code: fault?.code ?? 'unexpected',
       message: (error as Error).message,

@@ -47,7 +47,9 @@ class CountingApi {
       readScale: (ref) => api.readScale(ref),
       readDeployment: (ref) => api.readDeployment(ref),
       listPods: (ns, selector) => api.listPods(ns, selector),
-      setDeletionCost: (ns, pod, cost) => api.setDeletionCost(ns, pod, cost),
+      annotatePod: (ns, pod, annotations) => api.annotatePod(ns, pod, annotations),
+      otherAutoscalers: (ref) => api.otherAutoscalers(ref),
+      listReplicaSets: (ns, selector) => api.listReplicaSets(ns, selector),
       writeScale: async (ref: ScaleRef, replicas: number, resourceVersion: string) => {
         const before = (await api.readScale(ref)).replicas;
         const after = await api.writeScale(ref, replicas, resourceVersion);

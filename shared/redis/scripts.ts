@@ -35,4 +35,6 @@ export const scripts = {
   register: new Script('register'),
   reconcile: new Script('reconcile'),
   record: new Script('record'),
+  scaleIn: new Script('scalein'),
+  expire: new Script('expire'),
 } as const;

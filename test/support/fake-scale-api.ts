@@ -11,6 +11,8 @@ import type {
   ScaleApi,
   ScaleRef,
   ScaleState,
+  PodAnnotations,
+  ReplicaSetInfo,
 } from '../../shared/kube/scale-api.js';
 
 interface FakeDeployment {
@@ -23,7 +25,9 @@ interface FakeDeployment {
 export class FakeScaleApi implements ScaleApi, ClusterConnector {
   readonly deployments = new Map<string, FakeDeployment>();
   readonly writes: Array<{ ref: string; replicas: number }> = [];
-  readonly annotations: Array<{ pod: string; cost: string | null }> = [];
+  readonly annotations: Array<{ pod: string; annotations: PodAnnotations }> = [];
+  /** Other autoscalers reported for every Deployment. */
+  autoscalers: string[] = [];
   /** Makes the next N calls fail with this error. */
   failNext: { error: KubeApiError; times: number } | undefined;
   /** Makes the next N writes lose the race to another writer (409 Conflict). */
@@ -62,7 +66,14 @@ export class FakeScaleApi implements ScaleApi, ClusterConnector {
   }
 
   async readDeployment(ref: ScaleRef): Promise<DeploymentState> {
-    return { ...(await this.readScale(ref)), paused: this.get(ref).paused };
+    const d = this.get(ref);
+    return {
+      ...(await this.readScale(ref)),
+      paused: d.paused,
+      uid: `uid-${key(ref)}`,
+      readyReplicas: d.pods.filter((p) => p.ready).length,
+      graceSeconds: 30,
+    };
   }
 
   writeScale(ref: ScaleRef, replicas: number, resourceVersion: string): Promise<ScaleState> {
@@ -89,9 +100,17 @@ export class FakeScaleApi implements ScaleApi, ClusterConnector {
     return Promise.resolve(this.get({ namespace, deployment: name }).pods);
   }
 
-  setDeletionCost(_namespace: string, pod: string, cost: string | null): Promise<void> {
-    this.annotations.push({ pod, cost });
+  annotatePod(_namespace: string, pod: string, annotations: PodAnnotations): Promise<void> {
+    this.annotations.push({ pod, annotations });
     return Promise.resolve();
+  }
+
+  otherAutoscalers(): Promise<string[]> {
+    return Promise.resolve(this.autoscalers);
+  }
+
+  listReplicaSets(): Promise<ReplicaSetInfo[]> {
+    return Promise.resolve([]);
   }
 }
 

@@ -152,10 +152,18 @@ describe('reconcile scenarios (virtual time, real Redis, fake Kubernetes API)', 
     expect(await tick(1)).toMatchObject({ action: 'scale_in', applied: 6 });
   });
 
-  it('expires a stalled batch with a warning, and capacity follows', async () => {
+  it('expires stalled work only while pods are Ready, with a warning, and capacity follows', async () => {
     await announce('stuck', 4);
     await pass();
-    const expired = await tick(121);
+    // Pods scheduled but never Ready (no GPU node yet): nothing expires, the report says why.
+    const waiting = await tick(121);
+    expect(waiting.expired).toEqual([]);
+    expect(waiting.warnings.join()).toContain('no pod is Ready');
+    expect(waiting.outstanding).toBe(4);
+    // Ready pods that make no progress for staleSeconds: the work expires.
+    await pods(4, 0);
+    expect((await tick(60)).expired).toEqual([]);
+    const expired = await tick(61);
     expect(expired.expired).toEqual([{ batchId: 'stuck', outstanding: 4 }]);
     expect(logger.entries.find((e) => e.event === 'batches_expired')).toMatchObject({
       severity: 'WARNING',

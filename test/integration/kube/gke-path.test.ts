@@ -170,7 +170,7 @@ describe('ClusterAccess on the GKE path (container REST fake, OAuth2Client, emul
     const pod = pods[0]?.name;
     if (pod === undefined) throw new Error('the Deployment has no pods');
 
-    await api.setDeletionCost(NS, pod, '-5');
+    await api.annotatePod(NS, pod, { 'controller.kubernetes.io/pod-deletion-cost': '-5' });
     const annotated = emu.listPods(NS, deployment.selector).find((p) => p.metadata.name === pod);
     expect(annotated?.metadata.annotations?.['controller.kubernetes.io/pod-deletion-cost']).toBe('-5');
   });
