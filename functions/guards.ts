@@ -67,14 +67,14 @@ export async function expireIfStalled(
   ledger: Ledger,
   target: TargetSpec,
   state: ReconcileState,
-  deployment: () => Promise<DeploymentState>,
+  deployment: Pick<DeploymentState, 'readyReplicas'>,
   options: { nowMs: number; dryRun: boolean },
 ): Promise<ExpiryOutcome> {
   const staleMs = target.scaleIn.staleSeconds * 1000;
   if (state.stalledMs === undefined || state.stalledMs < staleMs) {
     return { work: state.work, expired: [], warnings: [] };
   }
-  const ready = (await deployment()).readyReplicas > 0;
+  const ready = deployment.readyReplicas > 0;
   const expiry = await withRedis(redis, (client) =>
     ledger.expire(client, target.name, { nowMs: options.nowMs, staleMs, ready, mutate: !options.dryRun }),
   );

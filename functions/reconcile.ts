@@ -8,13 +8,13 @@
 import pLimit from 'p-limit';
 import type { TargetSpec } from '../shared/config/registry.js';
 import { PrescalerError } from '../shared/errors.js';
-import { DELETION_COST_ANNOTATION } from '../shared/kube/pod-order.js';
-import type { DeploymentState, ScaleApi, ScaleState } from '../shared/kube/scale-api.js';
-import { rankPods, type PodState } from '../shared/ranking.js';
+import type { DeploymentState, ScaleApi } from '../shared/kube/scale-api.js';
+import { decideTarget, type TargetState } from '../shared/decide.js';
+import { changeAnnotations, type PodState } from '../shared/ranking.js';
 import { withRedis } from '../shared/redis/client.js';
-import { decide, type Action, type Decision, type ReconcileInput } from '../shared/scalein.js';
+import type { Action } from '../shared/scalein.js';
 import type { FunctionDeps } from './deps.js';
-import { expireIfStalled } from './guards.js';
+import { expireIfStalled, fencedScaleIn, graceWarning } from './guards.js';
 
 export type ReconcileDeps = FunctionDeps;
 
@@ -38,7 +38,7 @@ export interface TargetReport {
   readonly annotated: number;
   readonly retired: readonly string[];
   readonly expired: ReadonlyArray<{ batchId: string; outstanding: number }>;
-  /** What the operator should know (no pod Ready while work stalls, a grace period too short). */
+  /** What the operator should know: no pod Ready while work stalls, a grace period too short. */
   readonly warnings: readonly string[];
   readonly error?: { readonly code: string; readonly message: string; readonly kind: string };
 }
@@ -63,7 +63,7 @@ async function reconcileTarget(
   const nowMs = deps.clock.now();
   const { ledger } = deps;
   const api: ScaleApi = await deps.clusters.apiFor(target.cluster);
-  const [state, scale] = await Promise.all([
+  const [state, deployment] = await Promise.all([
     withRedis(deps.redis, (redis) =>
       ledger.readForReconcile(redis, target.name, {
         nowMs,
@@ -73,96 +73,114 @@ async function reconcileTarget(
         mutate: !dryRun,
       }),
     ),
-    api.readScale(target),
+    api.readDeployment(target),
   ]);
-  let deploymentRead: Promise<DeploymentState> | undefined;
-  const readDeployment = () => (deploymentRead ??= api.readDeployment(target));
-  const expiry = await expireIfStalled(deps.redis, ledger, target, state, readDeployment, { nowMs, dryRun });
-  let current: ScaleState = scale;
-  let input: ReconcileInput = {
+  const expiry = await expireIfStalled(deps.redis, ledger, target, state, deployment, { nowMs, dryRun });
+  const grace = graceWarning(target, deployment.graceSeconds, deps.logger);
+  const warnings = [...expiry.warnings, ...(grace ? [grace] : [])];
+  const input: TargetState = {
     target,
-    current: scale.replicas,
-    work: expiry.work,
     nowMs,
-    windowMax: state.windowMax,
-    recentScaleIns: state.recentScaleIns,
-    paused: false,
+    ledger: { ...state, work: expiry.work },
+    deployment: {
+      replicas: deployment.replicas,
+      paused: deployment.paused,
+      uid: deployment.uid,
+      rollout: deployment.rollout,
+    },
   };
-  let decision: Decision = decide(input);
-  if (decision.to !== scale.replicas || decision.needsPods) {
-    // Only a planned change needs the Deployment itself, for its pause annotation.
-    const deployment = await readDeployment();
-    current = deployment;
-    input = { ...input, current: deployment.replicas, paused: deployment.paused };
-    decision = decide(input);
-  }
-  let busyPods: number | null = null;
-  let changes: ReturnType<typeof rankPods>['changes'] = [];
-
-  if (decision.needsPods) {
-    const pods = (await api.listPods(target.namespace, current.selector)).filter((pod) => !pod.terminating);
-    const inFlight = await withRedis(deps.redis, (redis) =>
-      ledger.inFlight(
-        redis,
-        target.name,
-        pods.map((pod) => pod.name),
-      ),
-    );
-    const states: PodState[] = pods.map((pod) => ({ ...pod, inFlight: inFlight.get(pod.name) ?? 0 }));
-    const ranking = rankPods(states, nowMs);
-    busyPods = ranking.busy;
-    changes = ranking.changes;
-    const held = states.reduce((sum, pod) => sum + pod.inFlight, 0);
-    decision = decide({
+  let decision = decideTarget(input);
+  if (decision.needs === 'pods') {
+    decision = decideTarget({
       ...input,
-      mustKeep: ranking.mustKeep,
-      busy: ranking.busy,
-      unclaimed: Math.max(0, expiry.work.outstanding - held),
+      ...(await readPods(deps, api, target, deployment, decision.needsPods)),
     });
   }
-
-  const changing = decision.to !== current.replicas;
-  if (!dryRun) {
-    if (changing && decision.action === 'scale_in') {
-      const limit = pLimit(8);
-      await Promise.all(
-        changes.map((c) =>
-          limit(() => api.annotatePod(target.namespace, c.pod, { [DELETION_COST_ANNOTATION]: c.cost })),
-        ),
-      );
-    }
-    if (changing) await api.writeScale(target, decision.to, current.resourceVersion);
-  }
-
-  const report: TargetReport = {
+  const { annotations: changes, busyPods } = decision;
+  const changing = decision.to !== deployment.replicas;
+  const base = {
     target: target.name,
     action: decision.action,
-    current: current.replicas,
+    current: deployment.replicas,
     desired: decision.desired,
-    applied: changing && !dryRun ? decision.to : null,
-    reason: dryRun && changing ? `dry run: would set ${decision.to}; ${decision.reason}` : decision.reason,
     outstanding: expiry.work.outstanding,
     openBatches: expiry.work.openBatches,
     busyPods,
-    annotated: changing && decision.action === 'scale_in' && !dryRun ? changes.length : 0,
     retired: state.retired,
     expired: expiry.expired,
-    warnings: expiry.warnings,
+    warnings,
   };
-  if (!dryRun && (changing || decision.desired !== state.lastRecommended)) {
+  if (dryRun) {
+    const reason = changing ? `dry run: would set ${decision.to}; ${decision.reason}` : decision.reason;
+    return { ...base, applied: null, reason, annotated: 0 };
+  }
+  // Busy pods are marked (and idle ones cleared) on every pass, before any scale-in.
+  const limit = pLimit(8);
+  await Promise.all(
+    changes.map((c) => limit(() => api.annotatePod(target.namespace, c.pod, changeAnnotations(c)))),
+  );
+  const report: TargetReport = {
+    ...base,
+    applied: changing ? decision.to : null,
+    reason: decision.reason,
+    annotated: changes.length,
+  };
+  const record = {
+    nowMs,
+    recommended: decision.desired,
+    from: deployment.replicas,
+    to: decision.to,
+    decision: { event: 'reconcile', at: new Date(nowMs).toISOString(), ...report },
+  };
+  if (changing && decision.action === 'scale_in') {
+    const outcome = await fencedScaleIn(deps.redis, ledger, api, target, {
+      ...record,
+      generation: state.generation,
+      resourceVersion: deployment.resourceVersion,
+    });
+    if (!outcome.written) return { ...report, action: 'none', applied: null, reason: outcome.reason };
+    return outcome.repairedTo === undefined
+      ? report
+      : {
+          ...report,
+          reason: `${report.reason}; new work arrived during the write: scaled back up to ${outcome.repairedTo}`,
+        };
+  }
+  if (changing) await api.writeScale(target, decision.to, deployment.resourceVersion);
+  if (changing || decision.desired !== state.lastRecommended) {
     await withRedis(deps.redis, (redis) =>
-      ledger.record(redis, target.name, {
-        nowMs,
-        recommended: decision.desired,
-        from: current.replicas,
-        to: decision.to,
-        ...(changing
-          ? { decision: { event: 'reconcile', at: new Date(nowMs).toISOString(), ...report } }
-          : {}),
-      }),
+      ledger.record(redis, target.name, changing ? record : { ...record, decision: undefined }),
     );
   }
   return report;
+}
+
+/** The pods with their heartbeats, the ReplicaSets, and (before a scale-in) other autoscalers. */
+async function readPods(
+  deps: ReconcileDeps,
+  api: ScaleApi,
+  target: TargetSpec,
+  deployment: DeploymentState,
+  scaleInDue: boolean,
+): Promise<Pick<TargetState, 'pods' | 'replicaSets' | 'conflicts'>> {
+  const [pods, replicaSets, conflicts] = await Promise.all([
+    api.listPods(target.namespace, deployment.selector),
+    api.listReplicaSets(target.namespace, deployment.selector),
+    scaleInDue ? api.otherAutoscalers(target) : Promise.resolve([]),
+  ]);
+  const active = pods.filter((pod) => !pod.terminating);
+  const inFlight = await withRedis(deps.redis, (redis) =>
+    deps.ledger.inFlight(
+      redis,
+      target.name,
+      active.map((pod) => pod.name),
+    ),
+  );
+  return {
+    pods: active.map((pod): PodState => ({ ...pod, inFlight: inFlight.get(pod.name) ?? 0 })),
+    replicaSets,
+    conflicts,
+  };
 }
 
 function failed(target: TargetSpec, error: unknown): TargetReport {

@@ -4,7 +4,8 @@
  * the last W seconds counts the one in effect when the window opened.
  *   e.g. W = 30 s; 10 recommended at t = 0, 2 at t = 15: at t = 31 the window [1, 31] still
  *   sees the 10 (in effect until t = 15), at t = 46 only the 2.
- * Pure; used by the simulator, and the contract reconcile.lua implements.
+ * Pure; the one definition of the rule: used by the simulator, implemented in Redis by
+ * reconcile.lua, and the two run against the same table of cases on a real redis-server.
  */
 export interface Recommendation {
   readonly atMs: number;

@@ -174,6 +174,12 @@ export class ClientNodeScaleApi implements ScaleApi {
         paused: deployment.metadata?.annotations?.[PAUSE_ANNOTATION] === 'true',
         uid: deployment.metadata?.uid ?? '',
         readyReplicas: deployment.status?.readyReplicas ?? 0,
+        rollout: {
+          rollingUpdate: (deployment.spec?.strategy?.type ?? 'RollingUpdate') === 'RollingUpdate',
+          statusReplicas: deployment.status?.replicas ?? 0,
+          maxSurge: deployment.spec?.strategy?.rollingUpdate?.maxSurge ?? '25%',
+          maxUnavailable: deployment.spec?.strategy?.rollingUpdate?.maxUnavailable ?? '25%',
+        },
         graceSeconds: deployment.spec?.template.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS,
       };
     });
@@ -195,6 +201,8 @@ export class ClientNodeScaleApi implements ScaleApi {
             uid: rs.metadata?.uid ?? '',
             ownerUid: controllerUid(rs.metadata?.ownerReferences),
             replicas: rs.spec?.replicas ?? 0,
+            revision: Number(rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0) || 0,
+            available: rs.status?.availableReplicas ?? 0,
             maxReplicas: Number.isInteger(max) && max >= 0 ? max : undefined,
             createdMs: rs.metadata?.creationTimestamp
               ? new Date(rs.metadata.creationTimestamp).getTime()

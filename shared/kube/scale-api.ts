@@ -6,6 +6,7 @@
  */
 import type { V1LabelSelector } from '@kubernetes/client-node';
 import { KubeApiError } from '../errors.js';
+import type { RolloutDeployment } from '../rollout.js';
 import type { OrderedPod } from './pod-order.js';
 
 export const PAUSE_ANNOTATION = 'prescaler.dev/paused';
@@ -39,6 +40,8 @@ export interface DeploymentState extends ScaleState {
   readonly readyReplicas: number;
   /** The pod template's terminationGracePeriodSeconds (Kubernetes' default when unset). */
   readonly graceSeconds: number;
+  /** Strategy and status.replicas, for the proportional split during a rollout. */
+  readonly rollout: RolloutDeployment;
 }
 
 export interface PodInfo extends OrderedPod {
@@ -61,6 +64,10 @@ export interface ReplicaSetInfo {
   /** The `deployment.kubernetes.io/max-replicas` annotation, if set and valid. */
   readonly maxReplicas?: number | undefined;
   readonly createdMs?: number | undefined;
+  /** The `deployment.kubernetes.io/revision` annotation (0 when missing). */
+  readonly revision: number;
+  /** status.availableReplicas */
+  readonly available: number;
 }
 
 export interface ScaleApi {

@@ -73,6 +73,7 @@ export class FakeScaleApi implements ScaleApi, ClusterConnector {
       uid: `uid-${key(ref)}`,
       readyReplicas: d.pods.filter((p) => p.ready).length,
       graceSeconds: 30,
+      rollout: { rollingUpdate: true, statusReplicas: d.replicas, maxSurge: '25%', maxUnavailable: '25%' },
     };
   }
 
@@ -95,9 +96,10 @@ export class FakeScaleApi implements ScaleApi, ClusterConnector {
     return this.readScale(ref);
   }
 
+  /** The Deployment's pods, each owned by its one ReplicaSet. */
   listPods(namespace: string, selector: string): Promise<PodInfo[]> {
-    const name = selector.replace(/^app=/, '');
-    return Promise.resolve(this.get({ namespace, deployment: name }).pods);
+    const ref = { namespace, deployment: selector.replace(/^app=/, '') };
+    return Promise.resolve(this.get(ref).pods.map((pod) => ({ ownerUid: `rs-${key(ref)}`, ...pod })));
   }
 
   annotatePod(_namespace: string, pod: string, annotations: PodAnnotations): Promise<void> {
@@ -109,8 +111,20 @@ export class FakeScaleApi implements ScaleApi, ClusterConnector {
     return Promise.resolve(this.autoscalers);
   }
 
-  listReplicaSets(): Promise<ReplicaSetInfo[]> {
-    return Promise.resolve([]);
+  /** One ReplicaSet per Deployment, of its size. */
+  listReplicaSets(namespace: string, selector: string): Promise<ReplicaSetInfo[]> {
+    const ref = { namespace, deployment: selector.replace(/^app=/, '') };
+    const d = this.get(ref);
+    return Promise.resolve([
+      {
+        name: `${ref.deployment}-1`,
+        uid: `rs-${key(ref)}`,
+        ownerUid: `uid-${key(ref)}`,
+        replicas: d.replicas,
+        revision: 1,
+        available: d.pods.filter((p) => p.ready).length,
+      },
+    ]);
   }
 }
 

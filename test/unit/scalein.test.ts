@@ -1,15 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { decide, policyFloor, type ReconcileInput } from '../../shared/scalein.js';
-import type { TargetSpec } from '../../shared/config/registry.js';
+import { scaleIn, target } from '../support/scale-in.js';
 
 const NOW = 10_000_000;
-const scaleIn: TargetSpec['scaleIn'] = {
-  stabilizationSeconds: 60,
-  policies: [{ type: 'Pods', value: 4, periodSeconds: 30 }],
-  selectPolicy: 'Max',
-  staleSeconds: 900,
-};
-const target = { imagesPerReplica: 1, minReplicas: 0, maxReplicas: 50, scaleIn };
 
 function input(over: Partial<ReconcileInput>): ReconcileInput {
   return {

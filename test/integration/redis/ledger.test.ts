@@ -1,28 +1,21 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { Ledger } from '../../../shared/redis/ledger.js';
 import { ProgressReporter } from '../../../shared/redis/progress.js';
-import { RedisServer } from '../../support/redis-server.js';
+import { redisForSuite } from '../../support/redis-server.js';
 
 const T = 'acme/resnet101/v1';
 const NOW = 1_700_000_000_000;
 const READ = { staleMs: 60_000, windowMs: 30_000, periodMs: 15_000, mutate: true };
 
 describe('Ledger on a real Redis', () => {
-  let server: RedisServer;
+  const suite = redisForSuite();
   let redis: Redis;
   let ledger: Ledger;
 
-  beforeAll(async () => {
-    server = await RedisServer.start();
-    redis = new Redis(server.port, '127.0.0.1');
-  });
-  afterAll(async () => {
-    redis.disconnect();
-    await server.stop();
-  });
   beforeEach(() => {
+    redis = suite.redis;
     ledger = new Ledger(`t-${randomUUID().slice(0, 8)}`);
   });
 
