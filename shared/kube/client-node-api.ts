@@ -45,16 +45,17 @@ type CallOptions = Parameters<CoreV1Api['listNamespacedPod']>[1];
 type Middleware = NonNullable<NonNullable<CallOptions>['middleware']>[number];
 
 /**
- * Per-call options adding an AbortSignal that fires after `timeoutMs`. The promise API wraps
- * each middleware in its PromiseMiddlewareWrapper, so `pre` returns a promise.
+ * Per-call options adding an AbortSignal that fires after `timeoutMs`. The generated client
+ * chains middleware results through their `toPromise()` (its own minimal Observable).
  */
 function withTimeout(timeoutMs: number): CallOptions {
+  const observable = <T>(value: T) => ({ toPromise: () => Promise.resolve(value) });
   const timeout = {
     pre: (request: { setSignal(signal: AbortSignal): void }) => {
       request.setSignal(AbortSignal.timeout(timeoutMs));
-      return Promise.resolve(request);
+      return observable(request);
     },
-    post: <T>(response: T) => Promise.resolve(response),
+    post: <T>(response: T) => observable(response),
   } as unknown as Middleware;
   return { middleware: [timeout], middlewareMergeStrategy: 'append' };
 }

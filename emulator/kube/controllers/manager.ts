@@ -80,6 +80,12 @@ export class ControllerManager {
     if (entry.owner !== undefined) this.markDirty(entry.owner, at);
   }
 
+  /** Flips a running pod's readiness, as a failing or recovering readiness probe would. */
+  setPodReady(entry: PodEntry, ready: boolean): void {
+    this.advance();
+    this.kubelet.setReady(entry, ready, this.clock.now());
+  }
+
   /** Reacts to a pod changed through the API (a deletion-cost annotation does not need a sync). */
   podChanged(entry: PodEntry): void {
     if (entry.owner !== undefined) this.markDirty(entry.owner);

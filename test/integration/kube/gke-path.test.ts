@@ -6,6 +6,7 @@
  * verifying its certificate against the CA the fake handed out. The emulator's user for that
  * token has exactly the functions' Role in one namespace.
  */
+import { otherOwnerRules } from '../../../emulator/stack/targets.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -41,6 +42,7 @@ const FUNCTION_ROLE: Rule[] = [
   },
   { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get'], namespaces: [NS] },
   { apiGroups: [''], resources: ['pods'], verbs: ['list', 'patch'], namespaces: [NS] },
+  ...otherOwnerRules(NS),
 ];
 
 type ContainerAuthClient = NonNullable<ClusterAccessOptions['containerOptions']>['authClient'];
