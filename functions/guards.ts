@@ -29,13 +29,14 @@ export function graceNeeded(
 }
 
 const graceWarned = new Set<string>();
+export const GRACE_WARNING_PREFIX = 'terminationGracePeriodSeconds is';
 
 /** A warning when the Deployment's grace period is too short; logged once per instance. */
 export function graceWarning(target: TargetSpec, graceSeconds: number, logger: Logger): string | undefined {
   const needed = graceNeeded(target);
   if (needed === undefined || graceSeconds >= needed) return undefined;
   const warning =
-    `terminationGracePeriodSeconds is ${graceSeconds}s but a replica needs ${needed}s to finish what it holds ` +
+    `${GRACE_WARNING_PREFIX} ${graceSeconds}s but a replica needs ${needed}s to finish what it holds ` +
     `(${target.imagesPerReplica} images x ${target.secondsPerImage}s + ${GRACE_MARGIN_SECONDS}s): ` +
     'a pod removed while busy (readiness flap, node drain) may be killed mid-image';
   const key = `${target.name}:${graceSeconds}`;

@@ -14,7 +14,8 @@ import { changeAnnotations, type PodState } from '../shared/ranking.js';
 import { withRedis } from '../shared/redis/client.js';
 import type { Action } from '../shared/scalein.js';
 import type { FunctionDeps } from './deps.js';
-import { expireIfStalled, fencedScaleIn, graceWarning } from './guards.js';
+import { expireIfStalled, fencedScaleIn, GRACE_WARNING_PREFIX, graceWarning } from './guards.js';
+import { boundedPass, rotate, rotation } from './pass.js';
 
 export type ReconcileDeps = FunctionDeps;
 
@@ -26,7 +27,8 @@ export interface ReconcileOptions {
 
 export interface TargetReport {
   readonly target: string;
-  readonly action: Action | 'error';
+  /** `skipped`: not reconciled within the pass deadline (see `reason`). */
+  readonly action: Action | 'error' | 'skipped';
   readonly current: number | null;
   readonly desired: number | null;
   /** The replica count written, or null when nothing was written. */
@@ -183,6 +185,21 @@ async function readPods(
   };
 }
 
+function skipped(deps: ReconcileDeps, target: TargetSpec, reason: string): TargetReport {
+  deps.logger.log('ERROR', `reconcile skipped ${target.name}: ${reason}`, {
+    event: 'reconcile_skipped',
+    target: target.name,
+    reason,
+    hint: 'a slow or unreachable cluster held the pass; the next pass starts elsewhere in the list',
+  });
+  return {
+    ...failed(target, new Error(reason)),
+    action: 'skipped',
+    reason: `not reconciled: ${reason}`,
+    error: { code: 'pass_deadline', message: reason, kind: 'transient' },
+  };
+}
+
 function failed(target: TargetSpec, error: unknown): TargetReport {
   const fault = error instanceof PrescalerError ? error : undefined;
   return {
@@ -216,33 +233,42 @@ export async function runReconcile(
   const targets = options.target
     ? [deps.settings.registry.get(options.target)].filter((t): t is TargetSpec => t !== undefined)
     : deps.settings.registry.targets;
-  const limit = pLimit(deps.settings.reconcileConcurrency);
-  const reports = await Promise.all(
-    targets.map((target) =>
-      limit(async () => {
-        const targetStarted = deps.clock.now();
-        try {
-          const report = await reconcileTarget(deps, target, dryRun);
-          log(deps, report, deps.clock.now() - targetStarted, dryRun);
-          return report;
-        } catch (error) {
-          const report = failed(target, error);
-          deps.logger.log('ERROR', `reconcile failed for ${target.name}: ${report.error?.message}`, {
-            event: 'reconcile_failed',
-            target: target.name,
-            code: report.error?.code,
-            kind: report.error?.kind,
-            hint: error instanceof PrescalerError ? error.hint : undefined,
-          });
-          return report;
-        }
-      }),
-    ),
+  const start = await rotation(deps.redis, deps.settings.keyPrefix, targets.length);
+  const limits = {
+    clock: deps.clock,
+    concurrency: deps.settings.reconcileConcurrency,
+    deadlineMs: started + deps.settings.reconcileDeadlineSeconds * 1000,
+  };
+  const byName = new Map<string, TargetReport>();
+  const rotated = await boundedPass(
+    rotate(targets, start),
+    limits,
+    async (target) => {
+      const targetStarted = deps.clock.now();
+      try {
+        const report = await reconcileTarget(deps, target, dryRun);
+        log(deps, report, deps.clock.now() - targetStarted, dryRun);
+        return report;
+      } catch (error) {
+        const report = failed(target, error);
+        deps.logger.log('ERROR', `reconcile failed for ${target.name}: ${report.error?.message}`, {
+          event: 'reconcile_failed',
+          target: target.name,
+          code: report.error?.code,
+          kind: report.error?.kind,
+          hint: error instanceof PrescalerError ? error.hint : undefined,
+        });
+        return report;
+      }
+    },
+    (target, reason) => skipped(deps, target, reason),
   );
+  for (const report of rotated) byName.set(report.target, report);
+  const reports = targets.map((t) => byName.get(t.name) as TargetReport);
   return {
     at: new Date(started).toISOString(),
     dryRun,
-    ok: reports.every((r) => r.action !== 'error'),
+    ok: reports.every((r) => r.action !== 'error' && r.action !== 'skipped'),
     durationMs: deps.clock.now() - started,
     targets: reports,
   };
@@ -263,7 +289,7 @@ function log(deps: ReconcileDeps, report: TargetReport, latencyMs: number, dryRu
   }
   const changed = report.applied !== null;
   deps.logger.log(
-    changed ? 'INFO' : 'DEBUG',
+    changed ? 'INFO' : report.warnings.length > 0 ? 'NOTICE' : 'DEBUG',
     changed
       ? `scaled ${report.target} ${report.current} -> ${report.applied}`
       : `${report.target}: ${report.reason}`,
@@ -277,6 +303,8 @@ function log(deps: ReconcileDeps, report: TargetReport, latencyMs: number, dryRu
       reason: report.reason,
       outstanding: report.outstanding,
       busyPods: report.busyPods,
+      // The grace-period warning is logged once per instance where it is found (guards.ts).
+      warnings: report.warnings.filter((w) => !w.startsWith(GRACE_WARNING_PREFIX)),
       dryRun,
       latencyMs,
     },

@@ -62,6 +62,8 @@ export class GoogleTokenSource implements AccessTokenSource {
 export interface ClusterAccessOptions {
   readonly clock: Clock;
   readonly tokens?: AccessTokenSource;
+  /** How long one Kubernetes call may take (default DEFAULT_REQUEST_TIMEOUT_MS). */
+  readonly requestTimeoutMs?: number;
   /** Options for ClusterManagerClient (tests point it at a loopback fake). */
   readonly containerOptions?: ConstructorParameters<typeof ClusterManagerClient>[0];
 }
@@ -80,9 +82,9 @@ type AgentFactory = (cluster: unknown, options: Record<string, unknown>) => Agen
  * every request, so each call would pay a fresh TLS handshake (about 2 ms of CPU); reconcile
  * makes a thousand calls a pass.
  */
-async function clientNodeApi(kc: KubeConfig): Promise<ScaleApi> {
+async function clientNodeApi(kc: KubeConfig, timeoutMs: number | undefined): Promise<ScaleApi> {
   const { ClientNodeScaleApi } = await import('./client-node-api.js');
-  return ClientNodeScaleApi.fromKubeConfig(kc);
+  return ClientNodeScaleApi.fromKubeConfig(kc, timeoutMs);
 }
 
 async function pooledKubeConfig() {
@@ -129,7 +131,10 @@ export class ClusterAccess implements ClusterConnector {
     const kc = await pooledKubeConfig();
     kc.loadFromFile(path);
     if (context) kc.setCurrentContext(context);
-    return { api: await clientNodeApi(kc), expiresAtMs: Number.POSITIVE_INFINITY };
+    return {
+      api: await clientNodeApi(kc, this.options.requestTimeoutMs),
+      expiresAtMs: Number.POSITIVE_INFINITY,
+    };
   }
 
   private containerClient() {
@@ -179,6 +184,6 @@ export class ClusterAccess implements ClusterConnector {
       },
       { name: 'prescaler', token: token.token },
     );
-    return { api: await clientNodeApi(kc), expiresAtMs: token.expiresAtMs };
+    return { api: await clientNodeApi(kc, this.options.requestTimeoutMs), expiresAtMs: token.expiresAtMs };
   }
 }

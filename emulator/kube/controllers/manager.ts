@@ -80,9 +80,11 @@ export class ControllerManager {
     if (entry.owner !== undefined) this.markDirty(entry.owner, at);
   }
 
-  /** Flips a running pod's readiness, as a failing or recovering readiness probe would. */
+  /**
+   * Flips a running pod's readiness now, as a failing or recovering readiness probe would, before
+   * the controllers act on what is pending (a ReplicaSet picking pods after a scale write sees it).
+   */
   setPodReady(entry: PodEntry, ready: boolean): void {
-    this.advance();
     this.kubelet.setReady(entry, ready, this.clock.now());
   }
 
