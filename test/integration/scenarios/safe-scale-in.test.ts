@@ -347,7 +347,7 @@ describe('safe scale-in scenarios', () => {
       'a busy pod turning NotReady after the listing: removed, its image finishes within the grace period',
       async () => {
         emulator.applyManifest(manifest('flap', { grace: 60 }));
-        let flap: string | undefined;
+        const flapping: { pod?: string } = {};
         const deps = depsFor(
           ['flap'],
           {},
@@ -357,7 +357,7 @@ describe('safe scale-in scenarios', () => {
                 ...(args as unknown as Parameters<ScaleApi['writeScale']>),
               );
               // The probe fails after reconcile listed the pods, before the ReplicaSet picks pods.
-              if (flap !== undefined) emulator.setPodReady('flap', flap, false);
+              if (flapping.pod !== undefined) emulator.setPodReady('flap', flapping.pod, false);
               return written;
             },
           },
@@ -368,7 +368,8 @@ describe('safe scale-in scenarios', () => {
         const finishAt = clock.now() + 20_000;
         for (const pod of busy) await reporter('flap', pod).heartbeat(1);
         await reporter('flap', 'x').done('b1', 2);
-        flap = busy[0];
+        const flap = busy[0] as string;
+        flapping.pod = flap;
         const report = await pass(deps, 'flap');
         expect(report).toMatchObject({ action: 'scale_in', applied: 2, busyPods: 2, warnings: [] });
         await advance(1);
@@ -384,8 +385,8 @@ describe('safe scale-in scenarios', () => {
         expect(grace).toBe(60_000);
         const interrupted = removed.filter((p) => p.busy === true && finishAt > p.removedAt + grace);
         await advance(1);
-        await reporter('flap', flap as string).done('b1', 1);
-        await reporter('flap', flap as string).heartbeat(0);
+        await reporter('flap', flap).done('b1', 1);
+        await reporter('flap', flap).heartbeat(0);
         expect(interrupted).toEqual([]);
         expect((await pass(deps, 'flap')).outstanding).toBe(1);
       },
