@@ -2,6 +2,10 @@
  * The progress contract for TypeScript workers: count finished and failed images per batch and
  * keep a heartbeat while holding work. Workers in other languages issue the same plain Redis
  * commands (see README "Progress contract").
+ *
+ * The termination rule: on SIGTERM a worker takes no new images, finishes the ones it holds
+ * (within the pod's terminationGracePeriodSeconds), reports them, and deletes its heartbeat.
+ * `drainOnSigterm` wires that to a worker's own stop and drain functions.
  */
 import type { Redis } from 'ioredis';
 import { TargetKeys } from './keys.js';
@@ -40,4 +44,42 @@ export class ProgressReporter {
     if (inFlight > 0) await this.redis.set(this.keys.pod(this.pod), inFlight, 'EX', this.heartbeatSeconds);
     else await this.redis.del(this.keys.pod(this.pod));
   }
+}
+
+/** What a worker exposes for the termination rule. */
+export interface Drainable {
+  /** Take no new images from now on. */
+  stopTaking(): void;
+  /** Resolves once every image held has been finished and reported. */
+  finishHeld(): Promise<void>;
+}
+
+/** The part of `process` the termination rule listens on. */
+export interface SignalSource {
+  once(signal: 'SIGTERM', listener: () => void): unknown;
+  off(signal: 'SIGTERM', listener: () => void): unknown;
+}
+
+/**
+ * On SIGTERM: stop taking images, finish those held, then delete the heartbeat; `done` (if
+ * given) runs last, e.g. to exit. Returns a function that removes the handler.
+ */
+export function drainOnSigterm(
+  reporter: ProgressReporter,
+  worker: Drainable,
+  done?: (error?: unknown) => void,
+  signals: SignalSource = process,
+): () => void {
+  const onTerm = () => {
+    worker.stopTaking();
+    void worker
+      .finishHeld()
+      .then(() => reporter.heartbeat(0))
+      .then(
+        () => done?.(),
+        (error: unknown) => done?.(error),
+      );
+  };
+  signals.once('SIGTERM', onTerm);
+  return () => signals.off('SIGTERM', onTerm);
 }
