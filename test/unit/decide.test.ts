@@ -91,4 +91,81 @@ describe('decideTarget', () => {
     expect(decideTarget({ ...full, pods: undefined }).needs).toBe('pods');
     expect(decideTarget(full)).toMatchObject({ needs: undefined, action: 'scale_in', to: 6 });
   });
+
+  describe("with the Deployment's ReplicaSets", () => {
+    const deployment = {
+      replicas: 8,
+      paused: false,
+      uid: 'd1',
+      rollout: { rollingUpdate: true, statusReplicas: 8, maxSurge: '25%', maxUnavailable: '25%' },
+    };
+    const rs = (uid: string, replicas: number, revision: number) => ({
+      name: `rs-${uid}`,
+      uid,
+      ownerUid: 'd1',
+      replicas,
+      maxReplicas: 8,
+      createdMs: NOW - revision * 1000,
+      revision,
+      available: replicas,
+    });
+    // Mid-rollout (replicas 6 + surge 2): old set 4 idle pods; new set 3 busy + 1 idle.
+    const owned = (prefix: string, owner: string, busy: number[]) =>
+      [0, 1, 2, 3].map((i) => ({ ...pod(`${prefix}${i}`, busy.includes(i) ? 1 : 0, 60), ownerUid: owner }));
+    const rolling: Partial<TargetState> = {
+      deployment: { ...deployment, replicas: 6 },
+      replicaSets: [rs('old', 4, 1), rs('new', 4, 2)],
+      pods: [...owned('o', 'old', []), ...owned('n', 'new', [1, 2, 3])],
+    };
+
+    it('scales in only as far as the proportional split removes no busy pod', () => {
+      const decision = decideTarget(
+        state({
+          ...rolling,
+          outstanding: 3,
+          ledger: {
+            work: { outstanding: 3, openBatches: 1, deadlines: [] },
+            windowMax: undefined,
+            recentScaleIns: [],
+          },
+        }),
+      );
+      // A flat ranking would allow 3 (three busy pods); the split of 3 takes the new set to 2.
+      expect(decision).toMatchObject({ action: 'scale_in', to: 4, busyPods: 3 });
+      expect(decision.reason).toContain('proportional split');
+    });
+
+    it('waits for the rollout while a ReplicaSet is still creating or removing pods', () => {
+      const moving = { ...rolling, replicaSets: [rs('old', 3, 1), rs('new', 4, 2)] };
+      const decision = decideTarget(state({ ...moving, outstanding: 0 }));
+      expect(decision).toMatchObject({ action: 'none', to: 6 });
+      expect(decision.reason).toContain('waiting for the rollout');
+    });
+
+    it('neither ranks nor annotates pods the Deployment does not own', () => {
+      const stranger = { ...pod('stranger', 1, 10), ownerUid: 'someone-else' };
+      const decision = decideTarget(
+        state({
+          deployment,
+          replicaSets: [rs('only', 8, 1), { ...rs('foreign', 1, 1), ownerUid: 'd2' }],
+          pods: [
+            ...pods.slice(2, 10).map((p) => ({ ...p, ownerUid: 'only' })),
+            { ...stranger, ownerUid: 'foreign' },
+          ],
+          replicas: 8,
+          outstanding: 1,
+        } as Partial<TargetState> & { outstanding: number; replicas: number }),
+      );
+      expect(decision.annotations.map((a) => a.pod)).toEqual(['p5']);
+      expect(decision.busyPods).toBe(1);
+    });
+
+    it('reports another autoscaler as a conflict and does not scale in', () => {
+      const decision = decideTarget(
+        state({ outstanding: 0, pods, conflicts: ['HorizontalPodAutoscaler/cpu'] }),
+      );
+      expect(decision).toMatchObject({ action: 'conflict', to: 10 });
+      expect(decision.reason).toContain('HorizontalPodAutoscaler/cpu');
+    });
+  });
 });
