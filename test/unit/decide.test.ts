@@ -154,7 +154,7 @@ describe('decideTarget', () => {
           ],
           replicas: 8,
           outstanding: 1,
-        } as Partial<TargetState> & { outstanding: number; replicas: number }),
+        }),
       );
       expect(decision.annotations.map((a) => a.pod)).toEqual(['p5']);
       expect(decision.busyPods).toBe(1);

@@ -36,7 +36,7 @@ describe('the termination rule on a real Redis', () => {
           },
         },
         (error) => resolve(error ?? 'exit'),
-        signals as never,
+        signals,
       ),
     );
     signals.emit('SIGTERM');
