@@ -23,6 +23,8 @@ export interface ReconcileOptions {
   readonly dryRun?: boolean;
   /** Limit the pass to one target. */
   readonly target?: string;
+  /** False: no pod ranking, the ReplicaSet picks pods (the soak's comparison); default true. */
+  readonly rank?: boolean;
 }
 
 export interface TargetReport {
@@ -61,6 +63,7 @@ async function reconcileTarget(
   deps: ReconcileDeps,
   target: TargetSpec,
   dryRun: boolean,
+  rank = true,
 ): Promise<TargetReport> {
   const nowMs = deps.clock.now();
   const { ledger } = deps;
@@ -83,6 +86,7 @@ async function reconcileTarget(
   const input: TargetState = {
     target,
     nowMs,
+    rank,
     ledger: { ...state, work: expiry.work },
     deployment: {
       replicas: deployment.replicas,
@@ -246,7 +250,7 @@ export async function runReconcile(
     async (target) => {
       const targetStarted = deps.clock.now();
       try {
-        const report = await reconcileTarget(deps, target, dryRun);
+        const report = await reconcileTarget(deps, target, dryRun, options.rank);
         log(deps, report, deps.clock.now() - targetStarted, dryRun);
         return report;
       } catch (error) {

@@ -3,11 +3,9 @@
  * start it again on the same port (to exercise "Redis is down" paths) without touching any
  * shared instance.
  */
-import { afterAll, beforeAll } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import { freePort } from '../../emulator/stack/processes.js';
 
 async function ping(port: number): Promise<boolean> {
@@ -90,21 +88,4 @@ export class RedisServer {
   async stop(): Promise<void> {
     await this.kill();
   }
-}
-
-/**
- * A private redis-server and one client for a describe block: started before its tests, stopped
- * after them. Read `redis` inside tests and hooks (it is set once the server is up).
- */
-export function redisForSuite(): { readonly redis: Redis; readonly server: RedisServer } {
-  const suite = {} as { redis: Redis; server: RedisServer };
-  beforeAll(async () => {
-    suite.server = await RedisServer.start();
-    suite.redis = new Redis(suite.server.port, '127.0.0.1');
-  });
-  afterAll(async () => {
-    suite.redis.disconnect();
-    await suite.server.stop();
-  });
-  return suite;
 }

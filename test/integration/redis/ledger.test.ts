@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { Ledger } from '../../../shared/redis/ledger.js';
 import { ProgressReporter } from '../../../shared/redis/progress.js';
-import { redisForSuite } from '../../support/redis-server.js';
+import { redisForSuite } from '../../support/redis-suite.js';
 
 const T = 'acme/resnet101/v1';
 const NOW = 1_700_000_000_000;

@@ -5,7 +5,7 @@ import { describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { Ledger } from '../../../shared/redis/ledger.js';
 import { pruneWindow, windowMax, type Recommendation } from '../../../shared/window.js';
-import { redisForSuite } from '../../support/redis-server.js';
+import { redisForSuite } from '../../support/redis-suite.js';
 
 const S = 1000;
 const T0 = 1_700_000_000_000;
