@@ -207,6 +207,33 @@ describe('reconcile scenarios (virtual time, real Redis, fake Kubernetes API)', 
     expect(kube.replicas(ref)).toBe(8);
   });
 
+  it('warns when the grace period is shorter than a replica needs: in every report, logged once', async () => {
+    const slow = testSettings(
+      {
+        [T]: {
+          cluster: { kubeconfig: '/unused' },
+          ...ref,
+          imagesPerReplica: 2,
+          secondsPerImage: 25,
+          maxReplicas: 50,
+        },
+      },
+      server.url,
+      deps.settings.keyPrefix,
+    );
+    const slowDeps = { ...deps, settings: slow };
+    kube.add(ref, 2);
+    await pods(2, 1);
+    // The fake's pods get Kubernetes' default 30 s; 2 x 25 s + 10 s margin = 60 s are needed.
+    for (let i = 0; i < 2; i++) {
+      const report = (await runReconcile(slowDeps)).targets[0];
+      expect(report?.warnings.join()).toContain(
+        'terminationGracePeriodSeconds is 30s but a replica needs 60s',
+      );
+    }
+    expect(logger.entries.filter((e) => e.event === 'grace_too_short')).toHaveLength(1);
+  });
+
   it('limits a pass to one target with ?target=', async () => {
     const report = await runReconcile(deps, { target: 'acme/other/v1' });
     expect(report.targets).toEqual([]);
