@@ -20,7 +20,8 @@ import type { TargetSpec } from './config/registry.js';
 import type { ScaleInEvent } from './redis/ledger.js';
 import { sizeFor, type WorkSummary } from './sizing.js';
 
-export type Action = 'scale_up' | 'scale_in' | 'none' | 'paused';
+/** `conflict`: another autoscaler (HPA, KEDA ScaledObject) owns the Deployment; no scale-in. */
+export type Action = 'scale_up' | 'scale_in' | 'none' | 'paused' | 'conflict';
 
 export interface ReconcileInput {
   readonly target: Pick<

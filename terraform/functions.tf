@@ -115,6 +115,8 @@ resource "google_cloudfunctions2_function" "reconcile" {
       REDIS_CA_CERT                   = local.redis_ca_cert
       PRESCALER_KEY_PREFIX            = var.key_prefix
       PRESCALER_RECONCILE_CONCURRENCY = tostring(var.reconcile_concurrency)
+      # The pass ends 10 s before the function's timeout, so its report is always returned.
+      PRESCALER_RECONCILE_DEADLINE_SECONDS = tostring(max(1, var.functions.reconcile.timeout_seconds - 10))
       # reconcile publishes nothing (and holds no publisher role); the name is set so that both
       # functions load the same runtime settings.
       PRESCALER_REJECTS_TOPIC = google_pubsub_topic.rejects.id

@@ -3,6 +3,10 @@
 #   apps deployments/scale get, update, patch  - read and set replicas
 #   apps deployments       get                 - read the prescaler.dev/paused annotation
 #   core pods              list, patch         - rank pods with controller.kubernetes.io/pod-deletion-cost
+#                                                and cluster-autoscaler.kubernetes.io/safe-to-evict
+#   apps replicasets       list                - which pods a scale-in removes during a rollout
+#   autoscaling hpa        get, list           - another autoscaler on a Deployment is a conflict
+#   keda.sh scaledobjects  get, list           - (the same for KEDA; harmless where KEDA is absent)
 # Pods cannot be limited by name (list ignores resourceNames); nothing may be created or deleted.
 
 resource "kubernetes_role_v1" "prescaler" {
@@ -35,6 +39,24 @@ resource "kubernetes_role_v1" "prescaler" {
     api_groups = [""]
     resources  = ["pods"]
     verbs      = ["list", "patch"]
+  }
+
+  rule {
+    api_groups = ["apps"]
+    resources  = ["replicasets"]
+    verbs      = ["list"]
+  }
+
+  rule {
+    api_groups = ["autoscaling"]
+    resources  = ["horizontalpodautoscalers"]
+    verbs      = ["get", "list"]
+  }
+
+  rule {
+    api_groups = ["keda.sh"]
+    resources  = ["scaledobjects"]
+    verbs      = ["get", "list"]
   }
 
   lifecycle {

@@ -14,8 +14,8 @@
  * "more pods on the node first" rule is neutral. Time is virtual: `nowMs` is passed in.
  */
 import type { TargetSpec } from '../../shared/config/registry.js';
-import { DELETION_COST_ANNOTATION, deletionOrder } from '../../shared/kube/pod-order.js';
-import type { CostChange, PodState } from '../../shared/deletion-costs.js';
+import { deletionOrder } from '../../shared/kube/pod-order.js';
+import { changeAnnotations, type CostChange, type PodState } from '../../shared/deletion-costs.js';
 import type { DeploymentView } from './policy.js';
 import type { Random } from './random.js';
 import type { Batch } from './workload.js';
@@ -160,13 +160,15 @@ export class SimDeployment {
     this.dispatch(nowMs);
   }
 
-  /** Writes pod annotations (pod-deletion-cost); null removes the annotation. */
+  /** Writes pod annotations (pod-deletion-cost, safe-to-evict); null removes one. */
   annotate(changes: readonly CostChange[]): void {
     for (const change of changes) {
       const pod = this.pods.get(change.pod);
       if (pod === undefined) continue;
-      if (change.cost === null) delete pod.annotations[DELETION_COST_ANNOTATION];
-      else pod.annotations[DELETION_COST_ANNOTATION] = change.cost;
+      for (const [key, value] of Object.entries(changeAnnotations(change))) {
+        if (value === null) delete pod.annotations[key];
+        else pod.annotations[key] = value;
+      }
       this.counters.annotationWrites++;
     }
   }

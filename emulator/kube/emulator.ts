@@ -19,6 +19,8 @@ import { ControllerManager } from './controllers/manager.js';
 import type { BusyProbe, RemovedPod } from './controllers/replicaset.js';
 import { renderKubeconfig } from './kubeconfig.js';
 import { parseManifests, readManifests, type Manifests } from './manifests.js';
+import type { Autoscaler, ReplicaSet } from './apis/workloads.js';
+import { replicaSetsOf } from './registry/replicasets.js';
 import { byKey, Registry } from './registry/index.js';
 import type { Json } from './registry/patch.js';
 import { labelSelectorOf } from './storage/selection.js';
@@ -263,6 +265,25 @@ export class KubeEmulator {
     this.controllers.advance();
     if (this.registry.setReplicas(namespace, name, replicas) === undefined)
       throw new Error(`deployment ${namespace}/${name} not found`);
+  }
+
+  /** Makes a running pod NotReady (false) or Ready again (true), as its readiness probe would. */
+  setPodReady(namespace: string, name: string, ready: boolean): void {
+    const entry = this.store.pod(namespace, name);
+    if (entry === undefined) throw new Error(`pod ${namespace}/${name} not found`);
+    this.controllers.setPodReady(entry, ready);
+  }
+
+  /** Creates or replaces an autoscaling/v2 HorizontalPodAutoscaler or a keda.sh ScaledObject. */
+  applyAutoscaler(object: Json & { kind: Autoscaler['kind'] }, namespace = 'default'): void {
+    this.controllers.advance();
+    this.registry.applyAutoscaler(object.kind, namespace, object);
+  }
+
+  /** Copies of the ReplicaSets of a namespace (all when omitted), as the API serves them. */
+  listReplicaSets(namespace?: string): ReplicaSet[] {
+    this.controllers.advance();
+    return byKey(this.store.deployments(namespace).flatMap(replicaSetsOf)).map((rs) => structuredClone(rs));
   }
 
   /** Stops the server, the ticker and any open watches. */

@@ -45,3 +45,4 @@ export { ApiError } from './apiserver/errors.js';
 export { parseSelector, fromLabelSelector, Selector, SelectorParseError } from './apis/selector.js';
 export { ManifestError } from './manifests.js';
 export type { Deployment, Pod, Scale, Namespace } from './apis/objects.js';
+export type { Autoscaler, HorizontalPodAutoscaler, ReplicaSet, ScaledObject } from './apis/workloads.js';

@@ -9,7 +9,9 @@ export function localSettings(
   registry: Registry | Record<string, unknown>,
   redisUrl: string,
   keyPrefix: string,
-  overrides: Partial<Pick<Settings, 'maxImagesPerEvent' | 'reconcileConcurrency'>> = {},
+  overrides: Partial<
+    Pick<Settings, 'maxImagesPerEvent' | 'reconcileConcurrency' | 'reconcileDeadlineSeconds'>
+  > = {},
 ): Settings {
   return {
     registry: registry instanceof Registry ? registry : parseRegistry({ targets: registry }),
@@ -17,6 +19,7 @@ export function localSettings(
     keyPrefix,
     maxImagesPerEvent: 1000,
     reconcileConcurrency: 4,
+    reconcileDeadlineSeconds: 45,
     ...overrides,
   };
 }

@@ -174,6 +174,23 @@ export function stackRegistry(
 }
 
 /**
+ * The read-only rules reconcile needs to see a Deployment's ReplicaSets and its other
+ * autoscalers (HPA, KEDA ScaledObject), in one namespace (terraform/rbac.tf).
+ */
+export function otherOwnerRules(namespace: string): Rule[] {
+  return [
+    { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['list'], namespaces: [namespace] },
+    {
+      apiGroups: ['autoscaling'],
+      resources: ['horizontalpodautoscalers'],
+      verbs: ['get', 'list'],
+      namespaces: [namespace],
+    },
+    { apiGroups: ['keda.sh'], resources: ['scaledobjects'], verbs: ['get', 'list'], namespaces: [namespace] },
+  ];
+}
+
+/**
  * The functions' RBAC rules: what the Terraform Role grants in each target namespace, limited
  * to the registered Deployments by name (terraform/rbac.tf).
  */
@@ -197,5 +214,6 @@ export function functionRules(targets: readonly StackTarget[]): Rule[] {
       resourceNames: deployments,
     },
     { apiGroups: [''], resources: ['pods'], verbs: ['list', 'patch'], namespaces: [namespace] },
+    ...otherOwnerRules(namespace),
   ]);
 }

@@ -12,6 +12,7 @@ export const ENV = {
   maxImagesPerEvent: 'PRESCALER_MAX_IMAGES_PER_EVENT',
   rejectsTopic: 'PRESCALER_REJECTS_TOPIC',
   reconcileConcurrency: 'PRESCALER_RECONCILE_CONCURRENCY',
+  reconcileDeadlineSeconds: 'PRESCALER_RECONCILE_DEADLINE_SECONDS',
 } as const;
 
 /** The Functions Framework targets (entry points) exported by functions/index.ts. */

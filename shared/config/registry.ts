@@ -128,6 +128,24 @@ export class Registry {
   }
 }
 
+/**
+ * Two targets on one Deployment (same cluster, namespace and name) would fight over its replica
+ * count, each scaling in what the other's work needs: one problem per Deployment named twice.
+ */
+function sharedDeployments(targets: Record<string, z.infer<typeof target>>): string[] {
+  const byDeployment = new Map<string, string[]>();
+  for (const [name, spec] of Object.entries(targets)) {
+    const key = JSON.stringify([spec.cluster, spec.namespace, spec.deployment]);
+    byDeployment.set(key, [...(byDeployment.get(key) ?? []), name]);
+  }
+  return [...byDeployment.values()]
+    .filter((names) => names.length > 1)
+    .map((names) => {
+      const spec = targets[names[0] as string] as z.infer<typeof target>;
+      return `targets ${names.map((n) => `"${n}"`).join(' and ')} scale the same Deployment ${spec.namespace}/${spec.deployment} on the same cluster; register each Deployment once (they would fight over its replicas)`;
+    });
+}
+
 /** Validates a parsed registry document. Throws ConfigError listing every problem found. */
 export function parseRegistry(input: unknown): Registry {
   const problems: string[] = [];
@@ -154,6 +172,7 @@ export function parseRegistry(input: unknown): Registry {
       }
     }
   }
+  if (result.success) problems.push(...sharedDeployments(result.data.targets));
   if (problems.length > 0 || !result.success) {
     throw new ConfigError(
       `invalid target registry: ${problems.join('; ')}`,

@@ -23,6 +23,8 @@ export interface Settings {
   readonly maxImagesPerEvent: number;
   readonly rejectsTopic?: string;
   readonly reconcileConcurrency: number;
+  /** A reconcile pass stops starting targets after this long (below the function timeout). */
+  readonly reconcileDeadlineSeconds: number;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -101,5 +103,6 @@ export function loadSettings(env: Env, readFile = (path: string) => readFileSync
     maxImagesPerEvent: integerSetting(env, ENV.maxImagesPerEvent, 100_000, 1, 100_000_000),
     ...(rejectsTopic ? { rejectsTopic } : {}),
     reconcileConcurrency: integerSetting(env, ENV.reconcileConcurrency, 16, 1, 256),
+    reconcileDeadlineSeconds: integerSetting(env, ENV.reconcileDeadlineSeconds, 45, 1, 1790),
   };
 }

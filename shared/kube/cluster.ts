@@ -62,6 +62,8 @@ export class GoogleTokenSource implements AccessTokenSource {
 export interface ClusterAccessOptions {
   readonly clock: Clock;
   readonly tokens?: AccessTokenSource;
+  /** How long one Kubernetes call may take (default DEFAULT_REQUEST_TIMEOUT_MS). */
+  readonly requestTimeoutMs?: number;
   /** Options for ClusterManagerClient (tests point it at a loopback fake). */
   readonly containerOptions?: ConstructorParameters<typeof ClusterManagerClient>[0];
 }
@@ -75,9 +77,9 @@ const REFRESH_BEFORE_MS = 5 * 60_000;
 /** client-node's private per-request dispatcher factory (undici). */
 type DispatcherFactory = (cluster: unknown, options: Record<string, unknown>) => object | undefined;
 
-async function clientNodeApi(kc: KubeConfig): Promise<ScaleApi> {
+async function clientNodeApi(kc: KubeConfig, timeoutMs: number | undefined): Promise<ScaleApi> {
   const { ClientNodeScaleApi } = await import('./client-node-api.js');
-  return ClientNodeScaleApi.fromKubeConfig(kc);
+  return ClientNodeScaleApi.fromKubeConfig(kc, timeoutMs);
 }
 
 /**
@@ -130,7 +132,10 @@ export class ClusterAccess implements ClusterConnector {
     const kc = await pooledKubeConfig();
     kc.loadFromFile(path);
     if (context) kc.setCurrentContext(context);
-    return { api: await clientNodeApi(kc), expiresAtMs: Number.POSITIVE_INFINITY };
+    return {
+      api: await clientNodeApi(kc, this.options.requestTimeoutMs),
+      expiresAtMs: Number.POSITIVE_INFINITY,
+    };
   }
 
   private containerClient() {
@@ -180,6 +185,6 @@ export class ClusterAccess implements ClusterConnector {
       },
       { name: 'prescaler', token: token.token },
     );
-    return { api: await clientNodeApi(kc), expiresAtMs: token.expiresAtMs };
+    return { api: await clientNodeApi(kc, this.options.requestTimeoutMs), expiresAtMs: token.expiresAtMs };
   }
 }

@@ -7,9 +7,19 @@
 import type { V1LabelSelector } from '@kubernetes/client-node';
 import { systemClock, type Clock } from '../clock.js';
 import { KubeApiError } from '../errors.js';
+import type { RolloutDeployment } from '../rollout.js';
 import type { OrderedPod } from './pod-order.js';
 
 export const PAUSE_ANNOTATION = 'prescaler.dev/paused';
+/**
+ * Set to "false" on busy pods (with the deletion cost), so the cluster autoscaler does not drain
+ * their node while they hold work; removed when they are idle.
+ */
+export const SAFE_TO_EVICT_ANNOTATION = 'cluster-autoscaler.kubernetes.io/safe-to-evict';
+/** Kubernetes' default terminationGracePeriodSeconds. */
+export const DEFAULT_GRACE_SECONDS = 30;
+/** How long one Kubernetes call may take before it counts as unreachable. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 export interface ScaleRef {
   readonly namespace: string;
@@ -26,12 +36,39 @@ export interface ScaleState {
 
 export interface DeploymentState extends ScaleState {
   readonly paused: boolean;
-  /** status.readyReplicas, when the API reported it. */
-  readonly readyReplicas?: number;
+  readonly uid: string;
+  /** status.readyReplicas */
+  readonly readyReplicas: number;
+  /** The pod template's terminationGracePeriodSeconds (Kubernetes' default when unset). */
+  readonly graceSeconds: number;
+  /** Strategy and status.replicas, for the proportional split during a rollout. */
+  readonly rollout: RolloutDeployment;
 }
 
 export interface PodInfo extends OrderedPod {
   readonly terminating: boolean;
+  /** UID of the controlling owner (a ReplicaSet for a Deployment's pods), if any. */
+  readonly ownerUid?: string | undefined;
+}
+
+/** Annotations to set on a pod; null removes one. */
+export type PodAnnotations = Readonly<Record<string, string | null>>;
+
+/** A ReplicaSet as the rollout-aware ranking needs it. */
+export interface ReplicaSetInfo {
+  readonly name: string;
+  readonly uid: string;
+  /** UID of the controlling owner (the Deployment), if any. */
+  readonly ownerUid?: string | undefined;
+  /** spec.replicas */
+  readonly replicas: number;
+  /** The `deployment.kubernetes.io/max-replicas` annotation, if set and valid. */
+  readonly maxReplicas?: number | undefined;
+  readonly createdMs?: number | undefined;
+  /** The `deployment.kubernetes.io/revision` annotation (0 when missing). */
+  readonly revision: number;
+  /** status.availableReplicas */
+  readonly available: number;
 }
 
 export interface ScaleApi {
@@ -41,8 +78,14 @@ export interface ScaleApi {
   /** Replicas, resourceVersion, selector and the pause annotation in one read of the Deployment. */
   readDeployment(ref: ScaleRef): Promise<DeploymentState>;
   listPods(namespace: string, selector: string): Promise<PodInfo[]>;
-  /** Sets (or with null removes) a pod's deletion-cost annotation. */
-  setDeletionCost(namespace: string, pod: string, cost: string | null): Promise<void>;
+  /** Sets (or with null removes) annotations of a pod, in one merge patch. */
+  annotatePod(namespace: string, pod: string, annotations: PodAnnotations): Promise<void>;
+  /**
+   * Other autoscalers of the Deployment: "HorizontalPodAutoscaler/NAME" (autoscaling/v2) and
+   * "ScaledObject/NAME" (keda.sh/v1alpha1, when KEDA is installed) whose scale target it is.
+   */
+  otherAutoscalers(ref: ScaleRef): Promise<string[]>;
+  listReplicaSets(namespace: string, selector: string): Promise<ReplicaSetInfo[]>;
 }
 
 interface StatusBody {

@@ -15,6 +15,9 @@
  *   seen       HASH  batchId -> "progress:ms" last time progress moved (staleness)
  *   retired    HASH  batchId -> total of a finished or expired batch (deduplicates redelivery)
  *   retiredAt  ZSET  batchId scored by retirement time (prunes `retired`)
+ *   expired    HASH  batchId -> progress of an expired batch (re-opened if announced again)
+ *   gen        STRING generation, bumped by every registration that adds work (the fence)
+ *   active     STRING last time (ms) the target made progress or was found without Ready pods
  *   window     ZSET  "ms:replicas" recommendations of the stabilization window
  *   scaleIns   ZSET  "ms:from:to" scale-ins of the current policy period
  *   decisions  LIST  recent decisions as JSON, newest first
@@ -25,6 +28,11 @@ export const DEFAULT_KEY_PREFIX = 'prescaler';
 /** Events rejected for good, when no rejects topic is configured (LIST, newest first). */
 export function rejectedKey(prefix: string): string {
   return `${prefix}:rejected`;
+}
+
+/** Reconcile passes started (INCR): rotates where each pass starts in the target list. */
+export function passKey(prefix: string): string {
+  return `${prefix}:passes`;
 }
 
 export class TargetKeys {
@@ -58,6 +66,15 @@ export class TargetKeys {
   get retiredAt(): string {
     return `${this.tag}:retiredAt`;
   }
+  get expired(): string {
+    return `${this.tag}:expired`;
+  }
+  get gen(): string {
+    return `${this.tag}:gen`;
+  }
+  get active(): string {
+    return `${this.tag}:active`;
+  }
   get window(): string {
     return `${this.tag}:window`;
   }
@@ -80,7 +97,18 @@ export class TargetKeys {
 
   /** The keys shared by the batch scripts, in their KEYS order. */
   get batchKeys(): string[] {
-    return [this.total, this.done, this.failed, this.deadline, this.seen, this.retired, this.retiredAt];
+    return [
+      this.total,
+      this.done,
+      this.failed,
+      this.deadline,
+      this.seen,
+      this.retired,
+      this.retiredAt,
+      this.expired,
+      this.gen,
+      this.active,
+    ];
   }
 }
 

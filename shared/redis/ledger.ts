@@ -8,8 +8,9 @@ import type { DeadlineWork, WorkSummary } from '../sizing.js';
 import { DEFAULT_KEY_PREFIX, TargetKeys } from './keys.js';
 import { scripts } from './scripts.js';
 
-export type RegisterStatus = 'new' | 'raised' | 'duplicate';
-const REGISTER_STATUS: readonly RegisterStatus[] = ['new', 'raised', 'duplicate'];
+/** `reopened`: a batch that had expired, announced again; its images are owed again. */
+export type RegisterStatus = 'new' | 'raised' | 'duplicate' | 'reopened';
+const REGISTER_STATUS: readonly RegisterStatus[] = ['new', 'raised', 'duplicate', 'reopened'];
 
 export interface Registration {
   readonly status: RegisterStatus;
@@ -32,7 +33,27 @@ export interface ReconcileState {
   readonly lastRecommended: number | undefined;
   readonly recentScaleIns: readonly ScaleInEvent[];
   readonly retired: readonly string[];
-  readonly expired: ReadonlyArray<{ batchId: string; outstanding: number }>;
+  /** How long (ms) the whole target has shown no progress; undefined without open work. */
+  readonly stalledMs: number | undefined;
+  /** The fence: registrations that added work so far (see `recordScaleIn`). */
+  readonly generation: number;
+}
+
+export interface ExpiredBatch {
+  readonly batchId: string;
+  readonly outstanding: number;
+}
+
+export interface Expiry {
+  /** Batches expired now (all open batches of the target, or none). */
+  readonly expired: readonly ExpiredBatch[];
+  /** The target's work after the expiry (unchanged in a dry run). */
+  readonly work: WorkSummary | undefined;
+}
+
+/** A scale-in to record ahead of its write, decided on the ledger's `generation`. */
+export interface ScaleInRecord extends DecisionRecord {
+  readonly generation: number;
 }
 
 export interface ReconcileReadOptions {
@@ -64,6 +85,18 @@ function deadlinesFrom(flat: unknown[]): DeadlineWork[] {
     deadlines.push({ outstanding: Number(flat[i]), deadlineMs: Number(flat[i + 1]) });
   }
   return deadlines;
+}
+
+/** The ARGV of lib.lua's `remember`, shared by record.lua and scalein.lua. */
+function recordArgs(record: DecisionRecord): Array<string | number> {
+  return [
+    record.nowMs,
+    record.recommended ?? '',
+    record.from,
+    record.to,
+    record.decision ? JSON.stringify(record.decision) : '',
+    DECISIONS_KEPT,
+  ];
 }
 
 export class Ledger {
@@ -120,12 +153,8 @@ export class Ledger {
         RETENTION_MS,
         options.mutate ? 1 : 0,
       ],
-    )) as [number, number, unknown[], number, string[], string[], unknown[], number];
-    const [outstanding, openBatches, deadlines, windowMax, recent, retired, expiredFlat, last] = raw;
-    const expired: Array<{ batchId: string; outstanding: number }> = [];
-    for (let i = 0; i + 1 < expiredFlat.length; i += 2) {
-      expired.push({ batchId: String(expiredFlat[i]), outstanding: Number(expiredFlat[i + 1]) });
-    }
+    )) as [number, number, unknown[], number, string[], string[], number, number, number];
+    const [outstanding, openBatches, deadlines, windowMax, recent, retired, stalled, last, gen] = raw;
     return {
       work: { outstanding, openBatches, deadlines: deadlinesFrom(deadlines) },
       windowMax: windowMax >= 0 ? windowMax : undefined,
@@ -135,25 +164,66 @@ export class Ledger {
         return { atMs: atMs ?? 0, from: from ?? 0, to: to ?? 0 };
       }),
       retired,
-      expired,
+      stalledMs: stalled >= 0 ? stalled : undefined,
+      generation: gen,
     };
+  }
+
+  /**
+   * Expires the target's open work if it has shown no progress for `staleMs` while `ready`
+   * (it has Ready pods); without Ready pods it restarts the stale clock instead.
+   */
+  async expire(
+    redis: Redis,
+    target: string,
+    options: { nowMs: number; staleMs: number; ready: boolean; mutate: boolean },
+  ): Promise<Expiry> {
+    const raw = (await scripts.expire.run(redis, this.keys(target).batchKeys, [
+      options.nowMs,
+      options.staleMs,
+      options.ready ? 1 : 0,
+      options.mutate ? 1 : 0,
+    ])) as [unknown[], number, number, unknown[]];
+    const [flat, outstanding, openBatches, deadlines] = raw;
+    const expired: ExpiredBatch[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      expired.push({ batchId: String(flat[i]), outstanding: Number(flat[i + 1]) });
+    }
+    const changed = options.mutate && expired.length > 0;
+    return {
+      expired,
+      work: changed ? { outstanding, openBatches, deadlines: deadlinesFrom(deadlines) } : undefined,
+    };
+  }
+
+  /**
+   * Records a scale-in before it is written, if the fence still stands: no registration added
+   * work since `record.generation` was read. Returns false (and records nothing) otherwise.
+   */
+  async recordScaleIn(redis: Redis, target: string, record: ScaleInRecord): Promise<boolean> {
+    const keys = this.keys(target);
+    const [recorded] = (await scripts.scaleIn.run(
+      redis,
+      [keys.gen, keys.window, keys.scaleIns, keys.decisions],
+      [record.generation, ...recordArgs(record)],
+    )) as [number, number];
+    return recorded === 1;
+  }
+
+  /** Takes back a recorded scale-in whose write was refused (so it removed nothing). */
+  async unrecordScaleIn(redis: Redis, target: string, record: ScaleInEvent): Promise<void> {
+    await redis.zrem(this.keys(target).scaleIns, `${record.atMs}:${record.from}:${record.to}`);
+  }
+
+  /** The fence's current generation. */
+  async generation(redis: Redis, target: string): Promise<number> {
+    return Number((await redis.get(this.keys(target).gen)) ?? 0);
   }
 
   /** Remembers a decision (window entry, scale-in history, recent-decisions list). */
   async record(redis: Redis, target: string, record: DecisionRecord): Promise<void> {
     const keys = this.keys(target);
-    await scripts.record.run(
-      redis,
-      [keys.window, keys.scaleIns, keys.decisions],
-      [
-        record.nowMs,
-        record.recommended ?? '',
-        record.from,
-        record.to,
-        record.decision ? JSON.stringify(record.decision) : '',
-        DECISIONS_KEPT,
-      ],
-    );
+    await scripts.record.run(redis, [keys.window, keys.scaleIns, keys.decisions], recordArgs(record));
   }
 
   /**

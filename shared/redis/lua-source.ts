@@ -5,7 +5,15 @@
  */
 import { readFileSync } from 'node:fs';
 
-export const LUA_SCRIPTS = ['lib', 'register', 'reconcile', 'record', 'inflight'] as const;
+export const LUA_SCRIPTS = [
+  'lib',
+  'register',
+  'reconcile',
+  'record',
+  'inflight',
+  'scalein',
+  'expire',
+] as const;
 export type LuaScript = (typeof LUA_SCRIPTS)[number];
 
 export function luaSource(name: LuaScript): string {

@@ -3,6 +3,10 @@
  * keep a heartbeat while holding work: `heartbeat(n)` when one writer speaks for the whole pod,
  * `hold`/`release` when several processes of a pod hold work each. Workers in other languages
  * issue the same plain Redis commands (see README "Progress contract").
+ *
+ * The termination rule: on SIGTERM a worker takes no new images, finishes the ones it holds
+ * (within the pod's terminationGracePeriodSeconds), reports them, and deletes its heartbeat.
+ * `drainOnSigterm` wires that to a worker's own stop and drain functions.
  */
 import type { Redis } from 'ioredis';
 import { DEFAULT_KEY_PREFIX, holderMember, TargetKeys } from './keys.js';
@@ -65,4 +69,42 @@ export class ProgressReporter {
   async release(holderId: string, images: number): Promise<void> {
     await this.redis.zrem(this.keys.holders(this.pod), holderMember(holderId, images));
   }
+}
+
+/** What a worker exposes for the termination rule. */
+export interface Drainable {
+  /** Take no new images from now on. */
+  stopTaking(): void;
+  /** Resolves once every image held has been finished and reported. */
+  finishHeld(): Promise<void>;
+}
+
+/** The part of `process` the termination rule listens on. */
+export interface SignalSource {
+  once(signal: 'SIGTERM', listener: () => void): unknown;
+  off(signal: 'SIGTERM', listener: () => void): unknown;
+}
+
+/**
+ * On SIGTERM: stop taking images, finish those held, then delete the heartbeat; `done` (if
+ * given) runs last, e.g. to exit. Returns a function that removes the handler.
+ */
+export function drainOnSigterm(
+  reporter: ProgressReporter,
+  worker: Drainable,
+  done?: (error?: unknown) => void,
+  signals: SignalSource = process,
+): () => void {
+  const onTerm = () => {
+    worker.stopTaking();
+    void worker
+      .finishHeld()
+      .then(() => reporter.heartbeat(0))
+      .then(
+        () => done?.(),
+        (error: unknown) => done?.(error),
+      );
+  };
+  signals.once('SIGTERM', onTerm);
+  return () => signals.off('SIGTERM', onTerm);
 }

@@ -32,4 +32,6 @@ export const scripts = {
   reconcile: new Script('reconcile'),
   record: new Script('record'),
   inflight: new Script('inflight'),
+  scaleIn: new Script('scalein'),
+  expire: new Script('expire'),
 } as const;

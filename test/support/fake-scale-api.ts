@@ -11,6 +11,8 @@ import type {
   ScaleApi,
   ScaleRef,
   ScaleState,
+  PodAnnotations,
+  ReplicaSetInfo,
 } from '../../shared/kube/scale-api.js';
 
 interface FakeDeployment {
@@ -23,7 +25,9 @@ interface FakeDeployment {
 export class FakeScaleApi implements ScaleApi, ClusterConnector {
   readonly deployments = new Map<string, FakeDeployment>();
   readonly writes: Array<{ ref: string; replicas: number }> = [];
-  readonly annotations: Array<{ pod: string; cost: string | null }> = [];
+  readonly annotations: Array<{ pod: string; annotations: PodAnnotations }> = [];
+  /** Other autoscalers reported for every Deployment. */
+  autoscalers: string[] = [];
   /** Makes the next N calls fail with this error. */
   failNext: { error: KubeApiError; times: number } | undefined;
   /** Makes the next N writes lose the race to another writer (409 Conflict). */
@@ -62,7 +66,15 @@ export class FakeScaleApi implements ScaleApi, ClusterConnector {
   }
 
   async readDeployment(ref: ScaleRef): Promise<DeploymentState> {
-    return { ...(await this.readScale(ref)), paused: this.get(ref).paused };
+    const d = this.get(ref);
+    return {
+      ...(await this.readScale(ref)),
+      paused: d.paused,
+      uid: `uid-${key(ref)}`,
+      readyReplicas: d.pods.filter((p) => p.ready).length,
+      graceSeconds: 30,
+      rollout: { rollingUpdate: true, statusReplicas: d.replicas, maxSurge: '25%', maxUnavailable: '25%' },
+    };
   }
 
   writeScale(ref: ScaleRef, replicas: number, resourceVersion: string): Promise<ScaleState> {
@@ -84,14 +96,35 @@ export class FakeScaleApi implements ScaleApi, ClusterConnector {
     return this.readScale(ref);
   }
 
+  /** The Deployment's pods, each owned by its one ReplicaSet. */
   listPods(namespace: string, selector: string): Promise<PodInfo[]> {
-    const name = selector.replace(/^app=/, '');
-    return Promise.resolve(this.get({ namespace, deployment: name }).pods);
+    const ref = { namespace, deployment: selector.replace(/^app=/, '') };
+    return Promise.resolve(this.get(ref).pods.map((pod) => ({ ownerUid: `rs-${key(ref)}`, ...pod })));
   }
 
-  setDeletionCost(_namespace: string, pod: string, cost: string | null): Promise<void> {
-    this.annotations.push({ pod, cost });
+  annotatePod(_namespace: string, pod: string, annotations: PodAnnotations): Promise<void> {
+    this.annotations.push({ pod, annotations });
     return Promise.resolve();
+  }
+
+  otherAutoscalers(): Promise<string[]> {
+    return Promise.resolve(this.autoscalers);
+  }
+
+  /** One ReplicaSet per Deployment, of its size. */
+  listReplicaSets(namespace: string, selector: string): Promise<ReplicaSetInfo[]> {
+    const ref = { namespace, deployment: selector.replace(/^app=/, '') };
+    const d = this.get(ref);
+    return Promise.resolve([
+      {
+        name: `${ref.deployment}-1`,
+        uid: `rs-${key(ref)}`,
+        ownerUid: `uid-${key(ref)}`,
+        replicas: d.replicas,
+        revision: 1,
+        available: d.pods.filter((p) => p.ready).length,
+      },
+    ]);
   }
 }
 

@@ -178,6 +178,9 @@ export const RBAC_ALLOWED: Readonly<Record<string, readonly string[]>> = {
   'apps/deployments/scale': ['get', 'update', 'patch'],
   'apps/deployments': ['get'],
   '/pods': ['list', 'patch'],
+  'apps/replicasets': ['list'],
+  'autoscaling/horizontalpodautoscalers': ['get', 'list'],
+  'keda.sh/scaledobjects': ['get', 'list'],
 };
 /** Rules on these must be limited to the registered Deployments by resource_names. */
 const RBAC_NAMED = ['apps/deployments/scale', 'apps/deployments'];

@@ -7,6 +7,7 @@
 import { randomInt } from 'node:crypto';
 import type { JsonObject } from '../registry/patch.js';
 import { fromLabelSelector, type LabelSelector } from './selector.js';
+import type { HorizontalPodAutoscaler, ReplicaSet, ScaledObject } from './workloads.js';
 
 export type StringMap = Record<string, string>;
 
@@ -151,7 +152,7 @@ export interface Scale {
   status: { replicas: number; selector: string };
 }
 
-export type KubeObject = Deployment | Pod | Namespace;
+export type KubeObject = Deployment | Pod | Namespace | ReplicaSet | HorizontalPodAutoscaler | ScaledObject;
 
 /** Go's omitempty on decode and encode: an empty or null labels/annotations map disappears. */
 export function dropEmptyMaps(meta: ObjectMeta): ObjectMeta {

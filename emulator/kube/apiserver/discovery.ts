@@ -69,6 +69,35 @@ const deploymentsScale: ApiResource = {
   verbs: ['get', 'patch', 'update'],
 };
 
+const replicaSets: ApiResource = {
+  name: 'replicasets',
+  singularName: 'replicaset',
+  namespaced: true,
+  kind: 'ReplicaSet',
+  verbs: ['get', 'list'],
+  shortNames: ['rs'],
+  categories: ['all'],
+};
+
+const horizontalPodAutoscalers: ApiResource = {
+  name: 'horizontalpodautoscalers',
+  singularName: 'horizontalpodautoscaler',
+  namespaced: true,
+  kind: 'HorizontalPodAutoscaler',
+  verbs: ['create', 'delete', 'get', 'list'],
+  shortNames: ['hpa'],
+  categories: ['all'],
+};
+
+const scaledObjects: ApiResource = {
+  name: 'scaledobjects',
+  singularName: 'scaledobject',
+  namespaced: true,
+  kind: 'ScaledObject',
+  verbs: ['create', 'delete', 'get', 'list'],
+  shortNames: ['so'],
+};
+
 export function apiVersions(serverAddress: string): unknown {
   return {
     kind: 'APIVersions',
@@ -81,9 +110,40 @@ const appsVersion = { groupVersion: 'apps/v1', version: 'v1' };
 
 const appsGroup = { name: 'apps', versions: [appsVersion], preferredVersion: appsVersion };
 
-export const apiGroupList = { kind: 'APIGroupList', apiVersion: 'v1', groups: [appsGroup] };
+const autoscalingVersion = { groupVersion: 'autoscaling/v2', version: 'v2' };
+const autoscalingGroup = {
+  name: 'autoscaling',
+  versions: [autoscalingVersion],
+  preferredVersion: autoscalingVersion,
+};
+const kedaVersion = { groupVersion: 'keda.sh/v1alpha1', version: 'v1alpha1' };
+const kedaGroup = { name: 'keda.sh', versions: [kedaVersion], preferredVersion: kedaVersion };
+
+export const apiGroupList = {
+  kind: 'APIGroupList',
+  apiVersion: 'v1',
+  groups: [appsGroup, autoscalingGroup, kedaGroup],
+};
 
 export const appsApiGroup = { kind: 'APIGroup', apiVersion: 'v1', ...appsGroup };
+
+/** Discovery of the autoscaling and keda.sh groups, by path. */
+export const autoscalerDiscovery: Readonly<Record<string, unknown>> = {
+  '/apis/autoscaling': { kind: 'APIGroup', apiVersion: 'v1', ...autoscalingGroup },
+  '/apis/autoscaling/v2': {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: 'autoscaling/v2',
+    resources: [horizontalPodAutoscalers],
+  },
+  '/apis/keda.sh': { kind: 'APIGroup', apiVersion: 'v1', ...kedaGroup },
+  '/apis/keda.sh/v1alpha1': {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: 'keda.sh/v1alpha1',
+    resources: [scaledObjects],
+  },
+};
 
 export const coreV1Resources = {
   kind: 'APIResourceList',
@@ -95,5 +155,5 @@ export const appsV1Resources = {
   kind: 'APIResourceList',
   apiVersion: 'v1',
   groupVersion: 'apps/v1',
-  resources: [deployments, deploymentsScale],
+  resources: [deployments, deploymentsScale, replicaSets],
 };

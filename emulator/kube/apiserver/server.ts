@@ -28,6 +28,7 @@ import {
   apiVersions,
   appsApiGroup,
   appsV1Resources,
+  autoscalerDiscovery,
   coreV1Resources,
   serverVersion,
 } from './discovery.js';
@@ -215,8 +216,11 @@ export class KubeServer {
       case '/livez':
       case '/readyz':
         return 'ok';
-      default:
-        throw pathNotFound();
+      default: {
+        const discovery = autoscalerDiscovery[path];
+        if (discovery === undefined) throw pathNotFound();
+        return discovery;
+      }
     }
   }
 

@@ -7,6 +7,14 @@
  */
 import { parseTime, type Deployment, type KubeObject, type Namespace, type Pod } from '../apis/objects.js';
 import { fromLabelSelector } from '../apis/selector.js';
+import {
+  hpaCells,
+  hpaColumns,
+  replicaSetCells,
+  replicaSetColumns,
+  scaledObjectCells,
+  scaledObjectColumns,
+} from './tables-workloads.js';
 
 export interface ColumnDefinition {
   name: string;
@@ -203,12 +211,16 @@ function rowObject(object: KubeObject, include: IncludeObject, apiVersion: strin
   return { kind: 'PartialObjectMetadata', apiVersion, metadata: object.metadata };
 }
 
-export type TableResource = 'pods' | 'deployments' | 'namespaces';
+export type TableResource =
+  'pods' | 'deployments' | 'namespaces' | 'replicasets' | 'horizontalpodautoscalers' | 'scaledobjects';
 
 const columnsOf: Readonly<Record<TableResource, ColumnDefinition[]>> = {
   pods: podColumns,
   deployments: deploymentColumns,
   namespaces: namespaceColumns,
+  replicasets: replicaSetColumns,
+  horizontalpodautoscalers: hpaColumns,
+  scaledobjects: scaledObjectColumns,
 };
 
 function cellsOf(object: KubeObject, now: number): (string | number)[] {
@@ -219,6 +231,12 @@ function cellsOf(object: KubeObject, now: number): (string | number)[] {
       return namespaceCells(object, now);
     case 'Deployment':
       return deploymentCells(object, now);
+    case 'ReplicaSet':
+      return replicaSetCells(object, age(object.metadata.creationTimestamp, now));
+    case 'HorizontalPodAutoscaler':
+      return hpaCells(object, age(object.metadata.creationTimestamp, now));
+    case 'ScaledObject':
+      return scaledObjectCells(object, age(object.metadata.creationTimestamp, now));
   }
 }
 

@@ -129,6 +129,22 @@ export class Kubelet {
     if (minReady > 0) this.queue.push(at + minReady * 1000, (time2) => this.ownerChanged(owner, time2));
   }
 
+  /**
+   * A readiness probe's verdict on a running pod: Ready (and ContainersReady) turn False with
+   * reason ContainersNotReady, or True again (pkg/kubelet/status generateContainersReadyCondition).
+   */
+  setReady(entry: PodEntry, ready: boolean, at: number): void {
+    if (!this.live(entry) || entry.object.status.phase !== 'Running') return;
+    const pod = entry.object;
+    const time = rfc3339(at);
+    const reason = ready ? undefined : 'ContainersNotReady';
+    setCondition(pod, 'Ready', ready ? 'True' : 'False', time, reason);
+    setCondition(pod, 'ContainersReady', ready ? 'True' : 'False', time, reason);
+    for (const c of pod.status.containerStatuses ?? []) c.ready = ready;
+    this.store.changePod(entry);
+    if (entry.owner !== undefined) this.ownerChanged(entry.owner, at);
+  }
+
   /** The grace period a deletion without an explicit one gets. */
   graceSeconds(entry: PodEntry): number {
     return (

@@ -80,6 +80,14 @@ export class ControllerManager {
     if (entry.owner !== undefined) this.markDirty(entry.owner, at);
   }
 
+  /**
+   * Flips a running pod's readiness now, as a failing or recovering readiness probe would, before
+   * the controllers act on what is pending (a ReplicaSet picking pods after a scale write sees it).
+   */
+  setPodReady(entry: PodEntry, ready: boolean): void {
+    this.kubelet.setReady(entry, ready, this.clock.now());
+  }
+
   /** Reacts to a pod changed through the API (a deletion-cost annotation does not need a sync). */
   podChanged(entry: PodEntry): void {
     if (entry.owner !== undefined) this.markDirty(entry.owner);

@@ -10,6 +10,9 @@ import { namespaces } from './namespaces.js';
 import { pods } from './pods.js';
 import type { Call, RegistryDeps, Reply } from './request.js';
 import { scale, writeScale } from './scale.js';
+import { autoscalerKind, autoscalers, createAutoscaler } from './autoscalers.js';
+import { replicaSets } from './replicasets.js';
+import type { Autoscaler } from '../apis/workloads.js';
 
 export { byKey } from './list.js';
 export type { Call, RegistryDeps, Reply } from './request.js';
@@ -19,7 +22,10 @@ export class Registry {
 
   handle(call: Call): Reply {
     const { info } = call;
-    if (info.version !== 'v1' || info.extra > 0) throw pathNotFound();
+    if (info.extra > 0) throw pathNotFound();
+    const autoscaler = autoscalerKind(info.group, info.version, info.resource);
+    if (autoscaler !== undefined && info.subresource === '') return autoscalers(this.deps, call, autoscaler);
+    if (info.version !== 'v1') throw pathNotFound();
     if (info.group === '' && info.resource === 'namespaces' && info.subresource === '')
       return namespaces(this.deps, call);
     if (info.group === '' && info.resource === 'pods' && info.subresource === '')
@@ -28,12 +34,19 @@ export class Registry {
       if (info.subresource === '') return deployments(this.deps, call);
       if (info.subresource === 'scale' && info.name !== '') return scale(this.deps, call);
     }
+    if (info.group === 'apps' && info.resource === 'replicasets' && info.subresource === '')
+      return replicaSets(this.deps, call);
     throw pathNotFound();
   }
 
   /** Creates or replaces a Deployment from a manifest (no request, so no admission). */
   applyDeployment(namespace: string, raw: Json): Deployment {
     return createDeployment(this.deps, namespace, raw, true);
+  }
+
+  /** Creates or replaces an HPA or ScaledObject from a manifest (no request, so no admission). */
+  applyAutoscaler(kind: Autoscaler['kind'], namespace: string, raw: Json): Autoscaler {
+    return createAutoscaler(this.deps, kind, namespace, raw);
   }
 
   /** Sets a Deployment's replicas (no request, so no admission); false when it does not exist. */

@@ -31,6 +31,13 @@ const listKinds: Readonly<
   pods: { kind: 'PodList', apiVersion: 'v1', item: 'Pod' },
   deployments: { kind: 'DeploymentList', apiVersion: 'apps/v1', item: 'Deployment' },
   namespaces: { kind: 'NamespaceList', apiVersion: 'v1', item: 'Namespace' },
+  replicasets: { kind: 'ReplicaSetList', apiVersion: 'apps/v1', item: 'ReplicaSet' },
+  horizontalpodautoscalers: {
+    kind: 'HorizontalPodAutoscalerList',
+    apiVersion: 'autoscaling/v2',
+    item: 'HorizontalPodAutoscaler',
+  },
+  scaledobjects: { kind: 'ScaledObjectList', apiVersion: 'keda.sh/v1alpha1', item: 'ScaledObject' },
 };
 
 interface Page {

@@ -23,6 +23,9 @@ export const selectableFields: Readonly<Record<KubeObject['kind'], readonly stri
   Pod: [...metaFields, 'spec.nodeName', 'status.phase'],
   Deployment: metaFields,
   Namespace: metaFields,
+  ReplicaSet: [...metaFields, 'status.replicas'],
+  HorizontalPodAutoscaler: metaFields,
+  ScaledObject: metaFields,
 };
 
 function fieldValue(object: KubeObject, field: string): string {
@@ -35,6 +38,8 @@ function fieldValue(object: KubeObject, field: string): string {
       return object.kind === 'Pod' ? (object.spec.nodeName ?? '') : '';
     case 'status.phase':
       return object.kind === 'Pod' ? object.status.phase : '';
+    case 'status.replicas':
+      return object.kind === 'ReplicaSet' ? String(object.status.replicas) : '';
     default:
       return '';
   }

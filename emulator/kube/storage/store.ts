@@ -16,6 +16,7 @@ import {
   type Namespace,
   type Pod,
 } from '../apis/objects.js';
+import type { Autoscaler } from '../apis/workloads.js';
 
 export interface DeploymentEntry {
   object: Deployment;
@@ -64,6 +65,7 @@ export class Store {
   private readonly deploymentsByNs = new Map<string, Map<string, DeploymentEntry>>();
   private readonly podsByNs = new Map<string, Map<string, PodEntry>>();
   private readonly listeners = new Set<Listener>();
+  private readonly autoscalersByKind = new Map<Autoscaler['kind'], Map<string, Map<string, Autoscaler>>>();
 
   constructor(private readonly clock: Clock) {
     this.ensureNamespace('default');
@@ -157,6 +159,42 @@ export class Store {
       .get(entry.object.metadata.namespace ?? 'default')
       ?.delete(entry.object.metadata.name);
     this.stamp(entry.object, 'DELETED');
+  }
+
+  // ---- autoscalers (HorizontalPodAutoscalers, ScaledObjects): stored as created ----
+
+  autoscaler(kind: Autoscaler['kind'], namespace: string, name: string): Autoscaler | undefined {
+    return this.autoscalersByKind.get(kind)?.get(namespace)?.get(name);
+  }
+
+  /** Autoscalers of a kind in one namespace, or in all when `namespace` is undefined. */
+  autoscalers(kind: Autoscaler['kind'], namespace?: string): Autoscaler[] {
+    return valuesIn(
+      this.autoscalersByKind.get(kind) ?? new Map<string, Map<string, Autoscaler>>(),
+      namespace,
+    );
+  }
+
+  /** Adds or replaces an autoscaler (metadata complete but for its resourceVersion). */
+  putAutoscaler(object: Autoscaler): void {
+    const namespace = object.metadata.namespace ?? 'default';
+    this.ensureNamespace(namespace);
+    let byNs = this.autoscalersByKind.get(object.kind);
+    if (byNs === undefined) {
+      byNs = new Map<string, Map<string, Autoscaler>>();
+      this.autoscalersByKind.set(object.kind, byNs);
+    }
+    const inner = nested(byNs, namespace);
+    const existed = inner.has(object.metadata.name);
+    inner.set(object.metadata.name, object);
+    this.stamp(object, existed ? 'MODIFIED' : 'ADDED');
+  }
+
+  removeAutoscaler(object: Autoscaler): void {
+    const inner = this.autoscalersByKind.get(object.kind)?.get(object.metadata.namespace ?? 'default');
+    if (inner?.get(object.metadata.name) !== object) return;
+    inner.delete(object.metadata.name);
+    this.stamp(object, 'DELETED');
   }
 
   // ---- pods ----

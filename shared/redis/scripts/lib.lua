@@ -1,5 +1,6 @@
 -- lib.lua: functions prepended to every prescaler script. No KEYS or ARGV of its own.
--- Batch keys arrive as KEYS[1..7]: total, done, failed, deadline, seen, retired, retiredAt.
+-- Batch keys arrive as KEYS[1..10]: total, done, failed, deadline, seen, retired, retiredAt,
+-- expired, gen, active.
 
 local function to_map(flat)
   local map = {}
@@ -13,6 +14,7 @@ local function batch_keys()
   return {
     total = KEYS[1], done = KEYS[2], failed = KEYS[3], deadline = KEYS[4],
     seen = KEYS[5], retired = KEYS[6], retiredAt = KEYS[7],
+    expired = KEYS[8], gen = KEYS[9], active = KEYS[10],
   }
 end
 
@@ -25,6 +27,7 @@ local function retire(k, id, total, now)
   redis.call('HDEL', k.deadline, id)
   redis.call('HDEL', k.seen, id)
   redis.call('HSET', k.retired, id, total)
+  redis.call('HDEL', k.expired, id)
   redis.call('ZADD', k.retiredAt, now, id)
 end
 
@@ -55,4 +58,39 @@ local function summarize(k, visit)
     end
   end
   return outstanding, open, dl, done, failed, totals
+end
+
+-- The "progress:ms" mark of a batch in `seen`, split (nil, nil when missing or malformed).
+local function seen_mark(mark)
+  if not mark then return nil, nil end
+  local p, ms = string.match(mark, '^(%d+):(%d+)$')
+  return tonumber(p), tonumber(ms)
+end
+
+-- The last time the target showed life: the newest progress mark of its open batches, a
+-- finished batch, or a pass that found no pod Ready (see expire.lua). Registration sets a
+-- batch's mark, so new work counts too. Returns 0 when nothing is known.
+local function last_active(k, seen, totals)
+  local last = tonumber(redis.call('GET', k.active)) or 0
+  for i = 1, #totals, 2 do
+    local _, ms = seen_mark(seen[totals[i]])
+    if ms and ms > last then last = ms end
+  end
+  return last
+end
+
+-- Remembers a decision: its recommendation in the stabilization window, a scale-in in the
+-- policy history, the decision in the recent-decisions list (trimmed to `kept`).
+local function remember(window, scaleIns, decisions, now, recommended, from, to, decision, kept)
+  if recommended ~= '' then
+    redis.call('ZADD', window, now, now .. ':' .. recommended)
+  end
+  if to < from then
+    redis.call('ZADD', scaleIns, now, now .. ':' .. from .. ':' .. to)
+  end
+  if decision ~= '' then
+    redis.call('LPUSH', decisions, decision)
+    redis.call('LTRIM', decisions, 0, kept - 1)
+  end
+  return redis.call('LLEN', decisions)
 end

@@ -1,10 +1,11 @@
 -- reconcile.lua: one read of everything reconcile needs for a target, and the ledger upkeep
--- that goes with it: retire finished batches, expire stalled ones, sweep orphan progress,
--- prune old tombstones and old window entries. With ARGV[6] = 0 (dry run) it writes nothing
--- and reports what it would have done.
--- KEYS[1..7] batch keys (see lib.lua); KEYS[8] window; KEYS[9] scaleIns
+-- that goes with it: retire finished batches, sweep orphan progress, prune old tombstones and
+-- old window entries. It never expires work: it reports how long the whole target has shown no
+-- progress (stalledMs), and reconcile, which knows whether pods are Ready, calls expire.lua.
+-- With ARGV[6] = 0 (dry run) it writes nothing and reports what it would have done.
+-- KEYS[1..10] batch keys (see lib.lua); KEYS[11] window; KEYS[12] scaleIns
 -- ARGV[1] now (ms)
--- ARGV[2] staleMs: a batch without progress for this long is expired
+-- ARGV[2] staleMs: orphan progress is dropped after this long
 -- ARGV[3] windowMs: stabilization window
 -- ARGV[4] periodMs: longest scale-in policy period
 -- ARGV[5] retentionMs: how long tombstones of retired batches are kept
@@ -14,42 +15,40 @@
 -- the window's start) and is kept; with a zero-length window only the new one counts. The rule is
 -- shared/window.ts's; a table test runs the same cases against both.
 -- Returns {outstanding, open, {left, deadlineMs, ...}, windowMax (-1 if empty),
---          {"ms:from:to", ...}, {retired ids}, {expired id, left, ...}, last recommendation (-1)}
+--          {"ms:from:to", ...}, {retired ids}, stalledMs (-1 without open work),
+--          last recommendation (-1), generation}
 local k = batch_keys()
-local window, scaleIns = KEYS[8], KEYS[9]
+local window, scaleIns = KEYS[11], KEYS[12]
 local now, stale = tonumber(ARGV[1]), tonumber(ARGV[2])
 local windowMs, periodMs, retention = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local mutate = ARGV[6] == '1'
 
 local seen = to_map(redis.call('HGETALL', k.seen))
-local retired, expired = {}, {}
+local retired = {}
+local finishedNow = false
 
 local function visit(id, total, progress)
   if progress >= total then
     retired[#retired + 1] = id
+    finishedNow = true
     if mutate then retire(k, id, total, now) end
     return false
   end
-  local last = seen[id]
-  local lastProgress, lastMs = nil, nil
-  if last then
-    local p, ms = string.match(last, '^(%d+):(%d+)$')
-    lastProgress, lastMs = tonumber(p), tonumber(ms)
-  end
+  local lastProgress, lastMs = seen_mark(seen[id])
   if lastProgress ~= progress or lastMs == nil then
-    if mutate then redis.call('HSET', k.seen, id, progress .. ':' .. now) end
-    return true
-  end
-  if now - lastMs >= stale then
-    expired[#expired + 1] = id
-    expired[#expired + 1] = total - progress
-    if mutate then retire(k, id, total, now) end
-    return false
+    -- Progress moved (or the batch was never seen): the target is alive now.
+    seen[id] = progress .. ':' .. now
+    if mutate then redis.call('HSET', k.seen, id, seen[id]) end
   end
   return true
 end
 
 local outstanding, open, dl, done, failed, totals = summarize(k, visit)
+if finishedNow and mutate then redis.call('SET', k.active, now) end
+local stalledMs = -1
+if open > 0 then
+  stalledMs = finishedNow and 0 or now - last_active(k, seen, totals)
+end
 
 if mutate then
   -- Progress for a batch that is not open (late increments after retirement, or progress
@@ -76,6 +75,7 @@ if mutate then
   local old = redis.call('ZRANGEBYSCORE', k.retiredAt, '-inf', now - retention, 'LIMIT', 0, 500)
   for _, id in ipairs(old) do
     redis.call('HDEL', k.retired, id)
+    redis.call('HDEL', k.expired, id)
     redis.call('ZREM', k.retiredAt, id)
   end
   redis.call('ZREMRANGEBYSCORE', scaleIns, '-inf', '(' .. (now - periodMs))
@@ -101,5 +101,6 @@ end
 local newest = redis.call('ZREVRANGE', window, 0, 0)
 local last = newest[1] and replicas_of(newest[1]) or -1
 local recent = redis.call('ZRANGEBYSCORE', scaleIns, now - periodMs, '+inf')
+local gen = tonumber(redis.call('GET', k.gen)) or 0
 
-return {outstanding, open, dl, windowMax, recent, retired, expired, last}
+return {outstanding, open, dl, windowMax, recent, retired, stalledMs, last, gen}

@@ -6,15 +6,5 @@
 -- ARGV[3] replicas before; ARGV[4] replicas after
 -- ARGV[5] the decision as JSON, or '' to keep none; ARGV[6] how many decisions to keep
 -- Returns the length of the decisions list.
-local now, recommended, from, to = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
-if recommended ~= '' then
-  redis.call('ZADD', KEYS[1], now, now .. ':' .. recommended)
-end
-if to < from then
-  redis.call('ZADD', KEYS[2], now, now .. ':' .. from .. ':' .. to)
-end
-if ARGV[5] ~= '' then
-  redis.call('LPUSH', KEYS[3], ARGV[5])
-  redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[6]) - 1)
-end
-return redis.call('LLEN', KEYS[3])
+return remember(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]),
+  ARGV[5], tonumber(ARGV[6]))

@@ -1,12 +1,15 @@
 -- register.lua: records an announced batch, atomically and idempotently, and returns the
 -- target's outstanding work with it included.
--- KEYS[1..7] batch keys (see lib.lua)
+-- A registration that adds work bumps the target's generation, the fence reconcile checks right
+-- before a scale-in. A batch that was expired (no progress while pods were Ready) and is
+-- announced again is re-opened with the progress it had: its images are still owed.
+-- KEYS[1..10] batch keys (see lib.lua)
 -- ARGV[1] batchId
 -- ARGV[2] images announced (integer >= 1)
 -- ARGV[3] now, ms since the epoch
 -- ARGV[4] absolute deadline in ms, or '' for none
 -- Returns {status, total, outstanding, open, {left, deadlineMs, ...}}
---   status 0 = new batch, 1 = total raised, 2 = duplicate (nothing changed)
+--   status 0 = new batch, 1 = total raised, 2 = duplicate (nothing changed), 3 = re-opened
 local k = batch_keys()
 local id, images, now, deadline = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 
@@ -21,7 +24,17 @@ if current then
   end
 else
   local retired = tonumber(redis.call('HGET', k.retired, id))
-  if retired and images <= retired then
+  local expiredAt = tonumber(redis.call('HGET', k.expired, id))
+  if retired and expiredAt then
+    -- Expired with `expiredAt` images done: open again for the rest.
+    redis.call('HDEL', k.retired, id)
+    redis.call('HDEL', k.expired, id)
+    redis.call('ZREM', k.retiredAt, id)
+    redis.call('HSET', k.total, id, math.max(images, retired))
+    redis.call('HSET', k.done, id, expiredAt)
+    redis.call('HDEL', k.failed, id)
+    status = 3
+  elseif retired and images <= retired then
     status = 2
   elseif retired then
     -- Announced again with more images after it finished: reopen it for the difference.
@@ -38,6 +51,7 @@ else
 end
 
 if status ~= 2 then
+  redis.call('INCR', k.gen)
   local done = tonumber(redis.call('HGET', k.done, id)) or 0
   local failed = tonumber(redis.call('HGET', k.failed, id)) or 0
   redis.call('HSET', k.seen, id, (done + failed) .. ':' .. now)

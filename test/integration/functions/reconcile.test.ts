@@ -152,10 +152,18 @@ describe('reconcile scenarios (virtual time, real Redis, fake Kubernetes API)', 
     expect(await tick(1)).toMatchObject({ action: 'scale_in', applied: 6 });
   });
 
-  it('expires a stalled batch with a warning, and capacity follows', async () => {
+  it('expires stalled work only while pods are Ready, with a warning, and capacity follows', async () => {
     await announce('stuck', 4);
     await pass();
-    const expired = await tick(121);
+    // Pods scheduled but never Ready (no GPU node yet): nothing expires, the report says why.
+    const waiting = await tick(121);
+    expect(waiting.expired).toEqual([]);
+    expect(waiting.warnings.join()).toContain('no pod is Ready');
+    expect(waiting.outstanding).toBe(4);
+    // Ready pods that make no progress for staleSeconds: the work expires.
+    await pods(4, 0);
+    expect((await tick(60)).expired).toEqual([]);
+    const expired = await tick(61);
     expect(expired.expired).toEqual([{ batchId: 'stuck', outstanding: 4 }]);
     expect(logger.entries.find((e) => e.event === 'batches_expired')).toMatchObject({
       severity: 'WARNING',
@@ -197,6 +205,33 @@ describe('reconcile scenarios (virtual time, real Redis, fake Kubernetes API)', 
     kube.add(ref, 8, true);
     expect(await pass()).toMatchObject({ action: 'paused', applied: null });
     expect(kube.replicas(ref)).toBe(8);
+  });
+
+  it('warns when the grace period is shorter than a replica needs: in every report, logged once', async () => {
+    const slow = localSettings(
+      {
+        [T]: {
+          cluster: { kubeconfig: '/unused' },
+          ...ref,
+          imagesPerReplica: 2,
+          secondsPerImage: 25,
+          maxReplicas: 50,
+        },
+      },
+      server.url,
+      deps.settings.keyPrefix,
+    );
+    const slowDeps = { ...deps, settings: slow };
+    kube.add(ref, 2);
+    await pods(2, 1);
+    // The fake's pods get Kubernetes' default 30 s; 2 x 25 s + 10 s margin = 60 s are needed.
+    for (let i = 0; i < 2; i++) {
+      const report = (await runReconcile(slowDeps)).targets[0];
+      expect(report?.warnings.join()).toContain(
+        'terminationGracePeriodSeconds is 30s but a replica needs 60s',
+      );
+    }
+    expect(logger.entries.filter((e) => e.event === 'grace_too_short')).toHaveLength(1);
   });
 
   it('limits a pass to one target with ?target=', async () => {

@@ -151,7 +151,7 @@ describe('Celery workers and reconcile', () => {
         scaleIns++;
         // The ReplicaSet removes the first pods of its deletion order, costs as reconcile left them.
         const costs = new Map<string, string | null>();
-        for (const a of kube.annotations) costs.set(a.pod, a.cost);
+        for (const a of kube.annotations) costs.set(a.pod, a.annotations[DELETION_COST_ANNOTATION] ?? null);
         const pods = deployment.pods.map((p) => {
           const cost = costs.get(p.name);
           return cost ? { ...p, annotations: { [DELETION_COST_ANNOTATION]: cost } } : p;

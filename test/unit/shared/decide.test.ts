@@ -37,12 +37,22 @@ function state(over: Partial<TargetState> & { outstanding?: number; replicas?: n
 // Ten pods, the youngest first in the ReplicaSet's deletion order; p0 (youngest) and p5 busy.
 const pods = Array.from({ length: 10 }, (_, i) => pod(`p${i}`, i === 0 || i === 5 ? 1 : 0, 100 + i));
 
+const busyMarks = ['p0', 'p5'].map((name) => ({
+  pod: name,
+  cost: String(BUSY_DELETION_COST),
+  safeToEvict: 'false',
+}));
+
 describe('decideTarget', () => {
-  it('asks for the Deployment before a planned change, and for nothing when none is planned', () => {
+  it('asks for the Deployment and its pods whenever replicas run, for nothing with none', () => {
     const unread = { replicas: 10 };
     expect(decideTarget(state({ deployment: unread, outstanding: 2 })).needs).toBe('deployment');
-    const steady = decideTarget(state({ deployment: unread, outstanding: 10 }));
-    expect(steady).toMatchObject({ needs: undefined, action: 'none', to: 10 });
+    // Even at the desired count: busy pods are marked safe-to-evict "false" on every pass.
+    expect(decideTarget(state({ deployment: unread, outstanding: 10 })).needs).toBe('deployment');
+    const steady = decideTarget(state({ outstanding: 10 }));
+    expect(steady).toMatchObject({ needs: 'pods', action: 'none', to: 10 });
+    const idle = decideTarget(state({ deployment: { replicas: 0 }, outstanding: 0 }));
+    expect(idle).toMatchObject({ needs: undefined, action: 'none', to: 0 });
   });
 
   it('leaves a paused Deployment alone, pods unread', () => {
@@ -59,10 +69,7 @@ describe('decideTarget', () => {
     // first; ranked, its cost moves it (and p5) behind the 8 idle pods, so 6 removes no busy pod.
     const decision = decideTarget(state({ outstanding: 2, pods }));
     expect(decision).toMatchObject({ action: 'scale_in', to: 6, desired: 2, busyPods: 2, needs: undefined });
-    expect(decision.annotations).toEqual([
-      { pod: 'p0', cost: String(BUSY_DELETION_COST) },
-      { pod: 'p5', cost: String(BUSY_DELETION_COST) },
-    ]);
+    expect(decision.annotations).toEqual(busyMarks);
   });
 
   it('holds while images wait to be picked up', () => {
@@ -70,7 +77,7 @@ describe('decideTarget', () => {
     const decision = decideTarget(state({ outstanding: 5, pods }));
     expect(decision).toMatchObject({ action: 'none', to: 10 });
     expect(decision.reason).toContain('3 image(s) not yet picked up');
-    expect(decision.annotations).toEqual([]);
+    expect(decision.annotations).toEqual(busyMarks);
   });
 
   it('with the ranking off trusts the ReplicaSet: no annotations, no busy floor', () => {
@@ -83,5 +90,82 @@ describe('decideTarget', () => {
     expect(decideTarget({ ...full, deployment: { replicas: 10 }, pods: undefined }).needs).toBe('deployment');
     expect(decideTarget({ ...full, pods: undefined }).needs).toBe('pods');
     expect(decideTarget(full)).toMatchObject({ needs: undefined, action: 'scale_in', to: 6 });
+  });
+
+  describe("with the Deployment's ReplicaSets", () => {
+    const deployment = {
+      replicas: 8,
+      paused: false,
+      uid: 'd1',
+      rollout: { rollingUpdate: true, statusReplicas: 8, maxSurge: '25%', maxUnavailable: '25%' },
+    };
+    const rs = (uid: string, replicas: number, revision: number) => ({
+      name: `rs-${uid}`,
+      uid,
+      ownerUid: 'd1',
+      replicas,
+      maxReplicas: 8,
+      createdMs: NOW - revision * 1000,
+      revision,
+      available: replicas,
+    });
+    // Mid-rollout (replicas 6 + surge 2): old set 4 idle pods; new set 3 busy + 1 idle.
+    const owned = (prefix: string, owner: string, busy: number[]) =>
+      [0, 1, 2, 3].map((i) => ({ ...pod(`${prefix}${i}`, busy.includes(i) ? 1 : 0, 60), ownerUid: owner }));
+    const rolling: Partial<TargetState> = {
+      deployment: { ...deployment, replicas: 6 },
+      replicaSets: [rs('old', 4, 1), rs('new', 4, 2)],
+      pods: [...owned('o', 'old', []), ...owned('n', 'new', [1, 2, 3])],
+    };
+
+    it('scales in only as far as the proportional split removes no busy pod', () => {
+      const decision = decideTarget(
+        state({
+          ...rolling,
+          outstanding: 3,
+          ledger: {
+            work: { outstanding: 3, openBatches: 1, deadlines: [] },
+            windowMax: undefined,
+            recentScaleIns: [],
+          },
+        }),
+      );
+      // A flat ranking would allow 3 (three busy pods); the split of 3 takes the new set to 2.
+      expect(decision).toMatchObject({ action: 'scale_in', to: 4, busyPods: 3 });
+      expect(decision.reason).toContain('proportional split');
+    });
+
+    it('waits for the rollout while a ReplicaSet is still creating or removing pods', () => {
+      const moving = { ...rolling, replicaSets: [rs('old', 3, 1), rs('new', 4, 2)] };
+      const decision = decideTarget(state({ ...moving, outstanding: 0 }));
+      expect(decision).toMatchObject({ action: 'none', to: 6 });
+      expect(decision.reason).toContain('waiting for the rollout');
+    });
+
+    it('neither ranks nor annotates pods the Deployment does not own', () => {
+      const stranger = { ...pod('stranger', 1, 10), ownerUid: 'someone-else' };
+      const decision = decideTarget(
+        state({
+          deployment,
+          replicaSets: [rs('only', 8, 1), { ...rs('foreign', 1, 1), ownerUid: 'd2' }],
+          pods: [
+            ...pods.slice(2, 10).map((p) => ({ ...p, ownerUid: 'only' })),
+            { ...stranger, ownerUid: 'foreign' },
+          ],
+          replicas: 8,
+          outstanding: 1,
+        }),
+      );
+      expect(decision.annotations.map((a) => a.pod)).toEqual(['p5']);
+      expect(decision.busyPods).toBe(1);
+    });
+
+    it('reports another autoscaler as a conflict and does not scale in', () => {
+      const decision = decideTarget(
+        state({ outstanding: 0, pods, conflicts: ['HorizontalPodAutoscaler/cpu'] }),
+      );
+      expect(decision).toMatchObject({ action: 'conflict', to: 10 });
+      expect(decision.reason).toContain('HorizontalPodAutoscaler/cpu');
+    });
   });
 });

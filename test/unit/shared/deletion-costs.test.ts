@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { BUSY_DELETION_COST, rankPods, type PodState } from '../../../shared/deletion-costs.js';
+import { SAFE_TO_EVICT_ANNOTATION } from '../../../shared/kube/scale-api.js';
 import { DELETION_COST_ANNOTATION } from '../../../shared/kube/pod-order.js';
 
 const NOW = 1_000_000_000;
@@ -30,8 +31,9 @@ describe('rankPods', () => {
       NOW,
     );
     expect(ranking.changes).toEqual([
-      { pod: 'a', cost: '1000' },
-      { pod: 'd', cost: null },
+      { pod: 'a', cost: '1000', safeToEvict: 'false' },
+      { pod: 'c', cost: '1000', safeToEvict: 'false' },
+      { pod: 'd', cost: null, safeToEvict: null },
     ]);
     expect(ranking.busy).toBe(2);
     expect(ranking.mustKeep).toBe(2);
@@ -40,6 +42,16 @@ describe('rankPods', () => {
   it('stops before a busy pod that is not ready, since readiness outranks cost', () => {
     const ranking = rankPods([pod('idle', 0), pod('busy-notready', 1, { ready: false })], NOW);
     expect(ranking.mustKeep).toBe(2);
+  });
+
+  it('writes nothing for pods whose annotations are already right', () => {
+    const busy = { [DELETION_COST_ANNOTATION]: '1000', [SAFE_TO_EVICT_ANNOTATION]: 'false' };
+    expect(rankPods([pod('a', 1, { annotations: busy }), pod('b', 0)], NOW).changes).toEqual([]);
+    // An idle pod still marked safe-to-evict "false" (it was busy) gets it cleared.
+    const stale = { [SAFE_TO_EVICT_ANNOTATION]: 'false' };
+    expect(rankPods([pod('a', 0, { annotations: stale })], NOW).changes).toEqual([
+      { pod: 'a', cost: null, safeToEvict: null },
+    ]);
   });
 
   it('lets every pod go when none is busy', () => {

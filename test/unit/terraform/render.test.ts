@@ -196,7 +196,7 @@ const REJECTIONS: readonly Rejection[] = [
     mutate: (v) =>
       ((v.targets as Record<string, Target>)['acme/resnet101/v2'] = target(v, 'acme/resnet101/v1')),
     message: 'each Deployment may be registered once',
-    codeRejects: false, // the parser sees names, not the Deployments behind them
+    codeRejects: true,
   },
   {
     input: 'no targets',

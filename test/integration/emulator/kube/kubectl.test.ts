@@ -292,4 +292,55 @@ describe('emulator with the real kubectl', () => {
     expect(await exited).toBe(0);
     expect(out).toContain(`deployment "${NAME}" successfully rolled out`);
   });
+
+  it('lists ReplicaSets (rs), HorizontalPodAutoscalers (hpa) and KEDA ScaledObjects', async () => {
+    await settle(30_000);
+    const replicas = emu.getDeployment(NS, NAME)?.spec.replicas ?? -1;
+    const rs = await kubectl(['get', 'rs', '-n', NS]);
+    expect(rs.code).toBe(0);
+    const [header, row] = rows(rs.stdout);
+    expect(header).toEqual(['NAME', 'DESIRED', 'CURRENT', 'READY', 'AGE']);
+    expect(row?.[0]).toMatch(new RegExp(`^${NAME}-[0-9a-f]+$`));
+    expect(row?.slice(1, 4)).toEqual([String(replicas), String(replicas), String(replicas)]);
+    const json = JSON.parse((await kubectl(['get', 'rs', '-n', NS, '-o', 'json'])).stdout) as {
+      items: Array<{
+        metadata: { ownerReferences: Array<{ kind: string; name: string; controller: boolean }> };
+      }>;
+    };
+    expect(json.items[0]?.metadata.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'Deployment', name: NAME, controller: true }),
+    ]);
+
+    emu.applyAutoscaler(
+      {
+        kind: 'HorizontalPodAutoscaler',
+        apiVersion: 'autoscaling/v2',
+        metadata: { name: 'cpu' },
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: NAME },
+          minReplicas: 1,
+          maxReplicas: 9,
+        },
+      },
+      NS,
+    );
+    emu.applyAutoscaler(
+      {
+        kind: 'ScaledObject',
+        apiVersion: 'keda.sh/v1alpha1',
+        metadata: { name: 'queue' },
+        spec: { scaleTargetRef: { name: NAME } },
+      },
+      NS,
+    );
+    const hpa = rows((await kubectl(['get', 'hpa', '-n', NS])).stdout);
+    expect(hpa[0]).toEqual(['NAME', 'REFERENCE', 'TARGETS', 'MINPODS', 'MAXPODS', 'REPLICAS', 'AGE']);
+    expect(hpa[1]?.slice(0, 5)).toEqual(['cpu', `Deployment/${NAME}`, '<unknown>', '1', '9']);
+    const so = rows((await kubectl(['get', 'scaledobjects.keda.sh', '-n', NS])).stdout);
+    expect(so[1]?.slice(0, 3)).toEqual(['queue', 'apps/v1.Deployment', NAME]);
+    const missing = await kubectl(['get', 'hpa', 'nope', '-n', NS]);
+    expect(missing.stderr.trim()).toBe(
+      'Error from server (NotFound): horizontalpodautoscalers.autoscaling "nope" not found',
+    );
+  });
 });

@@ -6,6 +6,7 @@
  * verifying its certificate against the CA the fake handed out. The emulator's user for that
  * token has exactly the functions' Role in one namespace.
  */
+import { otherOwnerRules } from '../../../../emulator/stack/targets.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -45,6 +46,7 @@ const FUNCTION_ROLE: Rule[] = [
   },
   { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get'], namespaces: [NS] },
   { apiGroups: [''], resources: ['pods'], verbs: ['list', 'patch'], namespaces: [NS] },
+  ...otherOwnerRules(NS),
 ];
 
 type ContainerAuthClient = NonNullable<ClusterAccessOptions['containerOptions']>['authClient'];
@@ -174,7 +176,7 @@ describe('ClusterAccess on the GKE path (container REST fake, OAuth2Client, emul
     const pod = pods[0]?.name;
     if (pod === undefined) throw new Error('the Deployment has no pods');
 
-    await api.setDeletionCost(NS, pod, '-5');
+    await api.annotatePod(NS, pod, { 'controller.kubernetes.io/pod-deletion-cost': '-5' });
     const annotated = emu.listPods(NS, deployment.selector).find((p) => p.metadata.name === pod);
     expect(annotated?.metadata.annotations?.['controller.kubernetes.io/pod-deletion-cost']).toBe('-5');
   });

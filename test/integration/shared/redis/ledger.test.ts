@@ -73,15 +73,71 @@ describe('Ledger on a real Redis', () => {
     expect(grown).toMatchObject({ status: 'raised', work: { outstanding: 2 } });
   });
 
-  it('expires a batch without progress for staleMs, and reports it', async () => {
-    await ledger.register(redis, T, { batchId: 'stuck', images: 8 }, NOW);
-    await ledger.register(redis, T, { batchId: 'moving', images: 8 }, NOW);
+  it('expires only when the whole target shows no progress for staleMs with Ready pods', async () => {
+    await ledger.register(redis, T, { batchId: 'long', images: 8 }, NOW);
+    await ledger.register(redis, T, { batchId: 'queued', images: 8 }, NOW);
     const worker = new ProgressReporter(redis, T, 'p', ledger.prefix);
-    await ledger.sweepAndRead(redis, T, { ...READ, nowMs: NOW + 30_000 });
-    await worker.done('moving', 1);
-    const state = await ledger.sweepAndRead(redis, T, { ...READ, nowMs: NOW + 61_000 });
-    expect(state.expired).toEqual([{ batchId: 'stuck', outstanding: 8 }]);
-    expect(state.work).toMatchObject({ outstanding: 7, openBatches: 1 });
+    const expire = (nowMs: number, ready = true) =>
+      ledger.expire(redis, T, { nowMs, staleMs: 60_000, ready, mutate: true });
+    // The long batch keeps moving; the queued one waits behind it far longer than staleMs.
+    for (let s = 30; s <= 180; s += 30) {
+      await worker.done('long', 1);
+      const state = await ledger.sweepAndRead(redis, T, { ...READ, nowMs: NOW + s * 1000 });
+      expect(state.stalledMs).toBe(0);
+      expect((await expire(NOW + s * 1000)).expired).toEqual([]);
+    }
+    // Then nothing moves, but no pod is Ready (pods waiting for nodes): nothing expires.
+    let state = await ledger.sweepAndRead(redis, T, { ...READ, nowMs: NOW + 300_000 });
+    expect(state.stalledMs).toBe(120_000);
+    expect(await expire(NOW + 300_000, false)).toEqual({ expired: [], work: undefined });
+    state = await ledger.sweepAndRead(redis, T, { ...READ, nowMs: NOW + 330_000 });
+    expect(state.stalledMs).toBe(30_000);
+    expect((await expire(NOW + 330_000)).expired).toEqual([]);
+    // Ready pods, still no progress for staleMs: the target's work expires, all of it.
+    const expiry = await expire(NOW + 360_000);
+    expect(expiry.expired).toEqual([
+      { batchId: 'long', outstanding: 2 },
+      { batchId: 'queued', outstanding: 8 },
+    ]);
+    expect(expiry.work).toEqual({ outstanding: 0, openBatches: 0, deadlines: [] });
+  });
+
+  it('re-opens an expired batch announced again, with the progress it had', async () => {
+    await ledger.register(redis, T, { batchId: 'b1', images: 10 }, NOW);
+    await new ProgressReporter(redis, T, 'p', ledger.prefix).done('b1', 4);
+    await ledger.sweepAndRead(redis, T, { ...READ, nowMs: NOW + 1000 });
+    const expiry = await ledger.expire(redis, T, {
+      nowMs: NOW + 62_000,
+      staleMs: 60_000,
+      ready: true,
+      mutate: true,
+    });
+    expect(expiry.expired).toEqual([{ batchId: 'b1', outstanding: 6 }]);
+    const again = await ledger.register(redis, T, { batchId: 'b1', images: 10 }, NOW + 70_000);
+    expect(again).toMatchObject({ status: 'reopened', total: 10, work: { outstanding: 6, openBatches: 1 } });
+    expect(await ledger.register(redis, T, { batchId: 'b1', images: 10 }, NOW + 71_000)).toMatchObject({
+      status: 'duplicate',
+    });
+  });
+
+  it('records a scale-in ahead of its write only while the fence stands', async () => {
+    await ledger.register(redis, T, { batchId: 'b1', images: 4 }, NOW);
+    const read = await ledger.sweepAndRead(redis, T, { ...READ, nowMs: NOW + 1000 });
+    expect(read.generation).toBe(1);
+    const scaleIn = { nowMs: NOW + 1000, recommended: 2, from: 10, to: 5, decision: { to: 5 } };
+    // A registration between the read and the write moves the fence: nothing is recorded.
+    await ledger.register(redis, T, { batchId: 'b2', images: 8 }, NOW + 1000);
+    expect(await ledger.recordScaleIn(redis, T, { ...scaleIn, generation: read.generation })).toBe(false);
+    expect(await redis.zcard(ledger.keys(T).scaleIns)).toBe(0);
+    // A duplicate registration adds no work and leaves the fence alone.
+    await ledger.register(redis, T, { batchId: 'b2', images: 8 }, NOW + 1500);
+    const fresh = await ledger.sweepAndRead(redis, T, { ...READ, nowMs: NOW + 2000 });
+    expect(fresh.generation).toBe(2);
+    expect(await ledger.recordScaleIn(redis, T, { ...scaleIn, generation: fresh.generation })).toBe(true);
+    const after = await ledger.sweepAndRead(redis, T, { ...READ, nowMs: NOW + 3000 });
+    expect(after.recentScaleIns).toEqual([{ atMs: NOW + 1000, from: 10, to: 5 }]);
+    await ledger.unrecordScaleIn(redis, T, { atMs: NOW + 1000, from: 10, to: 5 });
+    expect((await ledger.sweepAndRead(redis, T, { ...READ, nowMs: NOW + 4000 })).recentScaleIns).toEqual([]);
   });
 
   it('a dry run reports the same but writes nothing', async () => {

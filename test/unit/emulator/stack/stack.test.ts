@@ -99,6 +99,19 @@ describe('stack manifests and registry', () => {
         resourceNames: ['image-classifier-resnet101'],
       },
       { apiGroups: [''], resources: ['pods'], verbs: ['list', 'patch'], namespaces: ['tf-serving'] },
+      { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['list'], namespaces: ['tf-serving'] },
+      {
+        apiGroups: ['autoscaling'],
+        resources: ['horizontalpodautoscalers'],
+        verbs: ['get', 'list'],
+        namespaces: ['tf-serving'],
+      },
+      {
+        apiGroups: ['keda.sh'],
+        resources: ['scaledobjects'],
+        verbs: ['get', 'list'],
+        namespaces: ['tf-serving'],
+      },
     ]);
   });
 });

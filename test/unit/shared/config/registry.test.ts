@@ -79,6 +79,21 @@ describe('parseRegistry', () => {
     expect(errorOf({ 'a/b/c': spec })).toContain(message);
   });
 
+  it('rejects two targets on one Deployment, naming both', () => {
+    const message = errorOf({
+      'acme/resnet101/v1': valid,
+      'acme/resnet101/v2': { ...valid, maxReplicas: 5 },
+      'acme/other/v1': { ...valid, namespace: 'other' },
+    });
+    expect(message).toContain(
+      'targets "acme/resnet101/v1" and "acme/resnet101/v2" scale the same Deployment tf-serving/image-classifier-resnet101',
+    );
+    expect(message).not.toContain('acme/other/v1');
+    // The same namespace and name on another cluster is another Deployment.
+    const elsewhere = { ...valid, cluster: { ...valid.cluster, name: 'ml-eu' } };
+    expect(parseRegistry({ targets: { 'acme/a/v1': valid, 'acme/b/v1': elsewhere } }).size).toBe(2);
+  });
+
   it('rejects target names that are not product/model/version', () => {
     expect(errorOf({ resnet101: valid })).toContain(
       'target "resnet101": the name must be "product/model/version"',

@@ -85,8 +85,12 @@ describe('Registry', () => {
 
   it('routes only the resources it serves', () => {
     const { registry } = setup();
-    expect(() => registry.handle(call('GET', '/apis/apps/v1/namespaces/jobs/replicasets'))).toThrow(
+    expect(() => registry.handle(call('GET', '/apis/apps/v1/namespaces/jobs/statefulsets'))).toThrow(
       expect.objectContaining({ code: 404 }),
+    );
+    // ReplicaSets are served read-only: a write is 405 MethodNotAllowed.
+    expect(() => registry.handle(call('DELETE', '/apis/apps/v1/namespaces/jobs/replicasets/x'))).toThrow(
+      expect.objectContaining({ code: 405 }),
     );
   });
 });
