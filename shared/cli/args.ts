@@ -7,7 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { ENV } from '../config/env.js';
+import { parseRedisUrl } from '../config/redis-url.js';
 import { TARGET_NAME } from '../config/registry.js';
+import type { RedisMode } from '../config/settings.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -34,6 +36,7 @@ export class UsageError extends Error {
 
 export interface Common {
   readonly redisUrl: string;
+  readonly redisMode: RedisMode;
   readonly prefix: string;
 }
 
@@ -126,14 +129,21 @@ function parsing<T>(command: string, parse: () => T): T {
 
 function commonOf(values: { redis?: string; prefix?: string }, env: Env): Common {
   const redisUrl = values.redis ?? env[ENV.redisUrl] ?? 'redis://127.0.0.1:6379';
-  if (!/^rediss?:\/\/[^/\s]+/.test(redisUrl)) {
-    throw new UsageError(`--redis: "${redisUrl}" must be redis://host:port or rediss://host:port`);
+  const mode = env[ENV.redisMode] || 'standalone';
+  if (mode !== 'standalone' && mode !== 'cluster') {
+    throw new UsageError(`${ENV.redisMode}: "${mode}" must be "standalone" or "cluster"`);
+  }
+  const redisMode: RedisMode = mode;
+  try {
+    parseRedisUrl(redisUrl, '--redis', redisMode === 'cluster');
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
   const prefix = values.prefix ?? env[ENV.keyPrefix] ?? 'prescaler';
   if (!/^[A-Za-z0-9._-]{1,40}$/.test(prefix)) {
     throw new UsageError(`--prefix: "${prefix}" must be 1-40 letters, digits, ".", "_" or "-"`);
   }
-  return { redisUrl, prefix };
+  return { redisUrl, redisMode, prefix };
 }
 
 export function parseCommand(argv: readonly string[], env: Env): Command {

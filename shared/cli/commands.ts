@@ -4,7 +4,10 @@
  * and report `progress` through the workers' contract. `run` takes its arguments, environment and
  * output as parameters and returns the exit code: 0 done, 1 failed, 2 bad usage.
  */
-import { Redis } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { redactUrl } from '../config/redis-url.js';
+import type { RedisMode } from '../config/settings.js';
+import { clusterOptions, redisOptions, type RedisClient } from '../redis/client.js';
 import { systemClock } from '../clock.js';
 import { ENV } from '../config/env.js';
 import { loadSettings } from '../config/settings.js';
@@ -18,6 +21,7 @@ import {
   parseCommand,
   UsageError,
   USAGE,
+  type Common,
   type Env,
   type ProgressCommand,
   type PublishCommand,
@@ -34,24 +38,30 @@ export const stdio: Output = {
   err: (text) => process.stderr.write(text + '\n'),
 };
 
-function redisClient(url: string): Redis {
-  const client = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 1,
+function redisClient(url: string, mode: RedisMode): RedisClient {
+  const options: RedisOptions = {
+    ...redisOptions({ url, mode }),
     connectTimeout: 3000,
-    enableOfflineQueue: false,
+    commandTimeout: 10_000,
     retryStrategy: () => null,
-  });
+  };
+  const client =
+    mode === 'cluster'
+      ? new Cluster(
+          [{ host: options.host ?? '127.0.0.1', port: options.port ?? 6379 }],
+          clusterOptions(options),
+        )
+      : new Redis(options);
   client.on('error', () => undefined);
   return client;
 }
 
-async function withClient<T>(url: string, use: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = redisClient(url);
+async function withClient<T>(common: Common, use: (redis: RedisClient) => Promise<T>): Promise<T> {
+  const redis = redisClient(common.redisUrl, common.redisMode);
   try {
     await redis.connect().catch((error: unknown) => {
       throw new Error(
-        `cannot reach Redis at ${url}: ${(error as Error).message} (check --redis or REDIS_URL)`,
+        `cannot reach Redis at ${redactUrl(common.redisUrl)}: ${(error as Error).message} (check --redis or REDIS_URL)`,
       );
     });
     return await use(redis);
@@ -94,7 +104,7 @@ export async function publish(cmd: PublishCommand, env: Env, io: Output): Promis
 }
 
 export async function progress(cmd: ProgressCommand, io: Output): Promise<void> {
-  await withClient(cmd.redisUrl, async (redis) => {
+  await withClient(cmd, async (redis) => {
     const reporter = new ProgressReporter(redis, cmd.target, 'prescaler-cli', cmd.prefix);
     if (cmd.done > 0) await reporter.done(cmd.batchId, cmd.done);
     if (cmd.failed > 0) await reporter.failed(cmd.batchId, cmd.failed);
@@ -149,15 +159,18 @@ async function readReplicas(target: TargetSpec, kubeconfig: string | undefined):
   return { desired: deployment.spec?.replicas ?? 0, ready: deployment.status?.readyReplicas ?? 0 };
 }
 
-async function busyPods(redis: Redis, keys: TargetKeys): Promise<number> {
-  let cursor = '0';
+async function busyPods(client: RedisClient, keys: TargetKeys): Promise<number> {
   let count = 0;
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', keys.pod('*'), 'COUNT', 200);
-    cursor = next;
-    const values = found.length > 0 ? await redis.mget(found) : [];
-    count += values.filter((v) => Number(v ?? 0) > 0).length;
-  } while (cursor !== '0');
+  // SCAN walks one node: in cluster mode, walk every primary (the keys sit on one of them).
+  for (const redis of client instanceof Cluster ? client.nodes('master') : [client]) {
+    let cursor = '0';
+    do {
+      const [next, found] = await redis.scan(cursor, 'MATCH', keys.pod('*'), 'COUNT', 200);
+      cursor = next;
+      const values = found.length > 0 ? await client.mget(found) : [];
+      count += values.filter((v) => Number(v ?? 0) > 0).length;
+    } while (cursor !== '0');
+  }
   return count;
 }
 
@@ -173,7 +186,7 @@ export async function collectStatus(cmd: StatusCommand, env: Env): Promise<Targe
     );
   }
   const ledger = new Ledger(cmd.prefix);
-  return withClient(cmd.redisUrl, (redis) =>
+  return withClient(cmd, (redis) =>
     Promise.all(
       targets.map(async (target): Promise<TargetStatus> => {
         const keys = new TargetKeys(cmd.prefix, target.name);

@@ -3,7 +3,7 @@
  * script or one command), whatever the number of batches, so a reconcile pass costs a fixed
  * number of round trips per target.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.js';
 import type { DeadlineWork, WorkSummary } from '../sizing.js';
 import { TargetKeys } from './keys.js';
 import { scripts } from './scripts.js';
@@ -75,7 +75,7 @@ export class Ledger {
 
   /** Registers a batch (idempotent per target and batchId) and returns the target's work. */
   async register(
-    redis: Redis,
+    redis: RedisClient,
     target: string,
     batch: { batchId: string; images: number; deadlineMs?: number | undefined },
     nowMs: number,
@@ -96,7 +96,7 @@ export class Ledger {
 
   /** Reads a target's work and history, retiring finished and expiring stalled batches. */
   async readForReconcile(
-    redis: Redis,
+    redis: RedisClient,
     target: string,
     options: ReconcileReadOptions,
   ): Promise<ReconcileState> {
@@ -132,7 +132,7 @@ export class Ledger {
   }
 
   /** Remembers a decision (window entry, scale-in history, recent-decisions list). */
-  async record(redis: Redis, target: string, record: DecisionRecord): Promise<void> {
+  async record(redis: RedisClient, target: string, record: DecisionRecord): Promise<void> {
     const keys = this.keys(target);
     await scripts.record.run(
       redis,
@@ -149,7 +149,7 @@ export class Ledger {
   }
 
   /** Images in flight per pod, from the workers' heartbeats; pods without one are idle. */
-  async inFlight(redis: Redis, target: string, pods: readonly string[]): Promise<Map<string, number>> {
+  async inFlight(redis: RedisClient, target: string, pods: readonly string[]): Promise<Map<string, number>> {
     const result = new Map<string, number>();
     if (pods.length === 0) return result;
     const keys = this.keys(target);
@@ -161,7 +161,11 @@ export class Ledger {
     return result;
   }
 
-  async recentDecisions(redis: Redis, target: string, count = 10): Promise<Array<Record<string, unknown>>> {
+  async recentDecisions(
+    redis: RedisClient,
+    target: string,
+    count = 10,
+  ): Promise<Array<Record<string, unknown>>> {
     const raw = await redis.lrange(this.keys(target).decisions, 0, count - 1);
     return raw.map((line) => JSON.parse(line) as Record<string, unknown>);
   }

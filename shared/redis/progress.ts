@@ -3,7 +3,7 @@
  * keep a heartbeat while holding work. Workers in other languages issue the same plain Redis
  * commands (see README "Progress contract").
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.js';
 import { TargetKeys } from './keys.js';
 
 export const DEFAULT_HEARTBEAT_SECONDS = 30;
@@ -12,7 +12,7 @@ export class ProgressReporter {
   private readonly keys: TargetKeys;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     target: string,
     /** This pod's name: the worker's HOSTNAME. */
     private readonly pod: string,

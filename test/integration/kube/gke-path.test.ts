@@ -15,6 +15,7 @@ import { ManualClock } from '../../../shared/clock.js';
 import type { GkeCluster } from '../../../shared/config/registry.js';
 import { KubeApiError } from '../../../shared/errors.js';
 import { ClusterAccess, GoogleTokenSource, type ClusterAccessOptions } from '../../../shared/kube/cluster.js';
+import { roleRules } from '../../../shared/kube/rbac-rules.js';
 import { scaleUpTo, type ScaleRef } from '../../../shared/kube/scale-api.js';
 import { KubeEmulator, type Rule } from '../../../emulator/kube/index.js';
 import { createCertificates } from '../../../emulator/kube/tls.js';
@@ -31,17 +32,11 @@ const OTHER_CA: GkeCluster = { project: 'my-project', location: 'europe-west1', 
 const HOUR = 60 * 60_000;
 const MINUTE = 60_000;
 
-/** The functions' Role (terraform rbac), bound in the target namespace only. */
-const FUNCTION_ROLE: Rule[] = [
-  {
-    apiGroups: ['apps'],
-    resources: ['deployments/scale'],
-    verbs: ['get', 'update', 'patch'],
-    namespaces: [NS],
-  },
-  { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get'], namespaces: [NS] },
-  { apiGroups: [''], resources: ['pods'], verbs: ['list', 'patch'], namespaces: [NS] },
-];
+/** The reconcile function's Role (shared/kube/rbac-rules.ts), bound in the target namespace only. */
+const FUNCTION_ROLE: Rule[] = roleRules('reconcile', [REF.deployment]).map((r) => ({
+  ...r,
+  namespaces: [NS],
+}));
 
 type ContainerAuthClient = NonNullable<ClusterAccessOptions['containerOptions']>['authClient'];
 
