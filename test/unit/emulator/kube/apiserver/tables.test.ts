@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { humanDuration, podStatusReason, table } from '../../../../emulator/kube/tables.js';
-import type { Deployment, Pod } from '../../../../emulator/kube/objects.js';
+import { humanDuration, podStatusReason, table } from '../../../../../emulator/kube/apiserver/tables.js';
+import type { Deployment, Pod } from '../../../../../emulator/kube/apis/objects.js';
 
 const S = 1000;
 const M = 60 * S;

@@ -1,20 +1,14 @@
 /**
- * Which pods the simulated ReplicaSet deletes first on scale-in: emulator pods mapped onto the
- * one port of `ActivePodsWithRanks.Less` (`deletionOrder` in shared/kube/pod-order.ts).
+ * Which pods the simulated ReplicaSet deletes first on scale-in (pkg/controller/controller_utils.go
+ * `ActivePodsWithRanks`, pkg/controller/replicaset/replica_set.go `getPodsToDelete`): emulator pods
+ * mapped onto the one port of `ActivePodsWithRanks.Less` (`deletionOrder` in shared/kube/pod-order.ts).
  */
-import {
-  DELETION_COST_ANNOTATION,
-  deletionOrder,
-  deletionCost as podCost,
-  type OrderedPod,
-} from '../../shared/kube/pod-order.js';
-import { isPodActive, isPodReady, maxRestarts, parseTime, podReadyTime, type Pod } from './objects.js';
+import { deletionCost, deletionOrder, type OrderedPod } from '../../../shared/kube/pod-order.js';
+import { isPodActive, isPodReady, maxRestarts, parseTime, podReadyTime, type Pod } from '../apis/objects.js';
 
-export const podDeletionCostAnnotation = DELETION_COST_ANNOTATION;
-
-/** `helper.GetDeletionCostFromPodAnnotations` on a pod's annotations. */
-export function deletionCost(annotations: Readonly<Record<string, string>> | undefined): number {
-  return podCost({ annotations });
+/** `helper.GetDeletionCostFromPodAnnotations` on an emulator pod. */
+export function deletionCostOf(pod: Pod): number {
+  return deletionCost({ annotations: pod.metadata.annotations });
 }
 
 interface Ordered extends OrderedPod {

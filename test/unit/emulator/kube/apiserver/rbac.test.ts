@@ -7,7 +7,7 @@ import {
   ruleAllows,
   type Attributes,
   type Rule,
-} from '../../../../emulator/kube/rbac.js';
+} from '../../../../../emulator/kube/apiserver/rbac.js';
 
 const scaler: Rule[] = [
   {

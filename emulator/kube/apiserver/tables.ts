@@ -12,7 +12,7 @@ import {
   type KubeObject,
   type Namespace,
   type Pod,
-} from './objects.js';
+} from '../apis/objects.js';
 
 export interface ColumnDefinition {
   name: string;

@@ -8,7 +8,7 @@
 import fastJsonPatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
 import { parse as parseYaml } from 'yaml';
-import { ApiError, badRequest, unsupportedMediaType } from './status.js';
+import { ApiError, badRequest, unsupportedMediaType } from '../apiserver/errors.js';
 
 export const patchContentTypes = [
   'application/json-patch+json',

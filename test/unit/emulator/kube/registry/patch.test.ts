@@ -1,6 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { ApiError } from '../../../../emulator/kube/status.js';
-import { applyPatch, mergePatch, patchTypeOf, type JsonObject } from '../../../../emulator/kube/patch.js';
+import { ApiError } from '../../../../../emulator/kube/apiserver/errors.js';
+import {
+  applyPatch,
+  mergePatch,
+  patchTypeOf,
+  type JsonObject,
+} from '../../../../../emulator/kube/registry/patch.js';
 
 const scale: JsonObject = {
   kind: 'Scale',

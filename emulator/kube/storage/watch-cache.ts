@@ -1,12 +1,12 @@
 /**
- * Watches (`?watch=true`): a stream of `{"type":"ADDED|MODIFIED|DELETED","object":{...}}` lines
- * for one resource, filtered by namespace and selectors. Without a resourceVersion (or with "0")
- * the stream starts with an ADDED event per existing object; with one, it first sends what changed
- * after it, from a ring of recent changes (one event per object, with its latest state), or answers
- * 410 Expired ("too old resource version") when those changes are no longer kept, as a compacted
- * etcd would. `timeoutSeconds` ends the stream.
+ * The watch cache (staging/src/k8s.io/apiserver/pkg/storage/cacher/watch_cache.go): keeps a ring
+ * of recent changes and fans live changes out to open watches, filtered by kind, namespace and a
+ * selection predicate. Without a resourceVersion (or with "0") a watch starts with an ADDED event
+ * per existing object; with one, it first gets what changed after it (one event per object, with
+ * its latest state), or the caller answers 410 Expired ("too old resource version") when those
+ * changes are no longer kept, as a compacted etcd would.
  */
-import type { KubeObject } from './objects.js';
+import type { KubeObject } from '../apis/objects.js';
 import type { Change, ChangeType, Store } from './store.js';
 
 export interface WatchEvent {
@@ -35,7 +35,7 @@ export type WatchStart =
 const keyOf = (o: KubeObject): string => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
 /** Keeps the recent changes and fans live changes out to open watches. */
-export class WatchHub {
+export class WatchCache {
   private readonly ring: Recorded[] = [];
   private start = 0;
   private oldestKept = 1;
@@ -83,7 +83,7 @@ export class WatchHub {
     }
     const events: WatchEvent[] = [];
     for (const { type, object, added } of latest.values()) {
-      if (!WatchHub.inScope(filter, object)) continue;
+      if (!WatchCache.inScope(filter, object)) continue;
       events.push({ type: type === 'DELETED' ? 'DELETED' : added ? 'ADDED' : 'MODIFIED', object });
     }
     return events;
@@ -103,7 +103,7 @@ export class WatchHub {
     let backlog: WatchEvent[];
     if (from === undefined || from === '' || from === '0') {
       backlog = current()
-        .filter((o) => WatchHub.inScope(filter, o))
+        .filter((o) => WatchCache.inScope(filter, o))
         .map((object) => ({ type: 'ADDED', object }));
     } else {
       const since = Number(from);
@@ -112,7 +112,7 @@ export class WatchHub {
       backlog = this.replay(filter, since);
     }
     const stop = this.store.watch((change) => {
-      if (WatchHub.inScope(filter, change.object)) send({ type: change.type, object: change.object });
+      if (WatchCache.inScope(filter, change.object)) send({ type: change.type, object: change.object });
     });
     return { ok: true, backlog, stop };
   }

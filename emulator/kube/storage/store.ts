@@ -6,8 +6,8 @@
  * `changed`/`added`/`removed`, which bump the version and tell the watchers.
  */
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../../shared/clock.js';
-import { fromLabelSelector, type Selector } from './selector.js';
+import type { Clock } from '../../../shared/clock.js';
+import { fromLabelSelector, type Selector } from '../apis/selector.js';
 import {
   namespaceObject,
   podTemplateHash,
@@ -15,7 +15,7 @@ import {
   type KubeObject,
   type Namespace,
   type Pod,
-} from './objects.js';
+} from '../apis/objects.js';
 
 export interface DeploymentEntry {
   object: Deployment;

@@ -1,11 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import type { Pod, PodPhase } from '../../../../emulator/kube/objects.js';
+import type { Pod, PodPhase } from '../../../../../emulator/kube/apis/objects.js';
+import { DELETION_COST_ANNOTATION } from '../../../../../shared/kube/pod-order.js';
 import {
-  deletionCost,
-  podDeletionCostAnnotation,
+  deletionCostOf,
   podsToDelete,
   rankForDeletion,
-} from '../../../../emulator/kube/ranking.js';
+} from '../../../../../emulator/kube/controllers/active-pods.js';
 
 const NOW = Date.parse('2025-06-01T12:00:00Z');
 const ago = (seconds: number): string => new Date(NOW - seconds * 1000).toISOString().replace('.000Z', 'Z');
@@ -37,7 +37,7 @@ function pod(name: string, spec: Spec = {}): Pod {
       uid: spec.uid ?? `uid-${name}`,
       resourceVersion: '1',
       creationTimestamp: spec.creationTimestamp ?? ago(spec.createdAgo ?? 3600),
-      ...(spec.cost === undefined ? {} : { annotations: { [podDeletionCostAnnotation]: spec.cost } }),
+      ...(spec.cost === undefined ? {} : { annotations: { [DELETION_COST_ANNOTATION]: spec.cost } }),
       ...(spec.terminating ? { deletionTimestamp: ago(-30) } : {}),
     },
     spec: { containers: [{ name: 'c' }], ...(node === null ? {} : { nodeName: node }) },
@@ -162,7 +162,7 @@ describe('simulated ReplicaSet scale-in (getPodsToDelete)', () => {
   });
 });
 
-describe('deletionCost on annotations', () => {
+describe('deletionCostOf an emulator pod', () => {
   // The full parsing table is in test/unit/kube/pod-order.test.ts.
   it.each([
     [undefined, 0],
@@ -170,12 +170,8 @@ describe('deletionCost on annotations', () => {
     ['+5', 0],
     ['007', 0],
   ])('%j → %d', (value, expected) => {
-    expect(deletionCost(value === undefined ? undefined : { [podDeletionCostAnnotation]: value })).toBe(
-      expected,
-    );
-  });
-
-  it('is the annotation Kubernetes reads', () => {
-    expect(podDeletionCostAnnotation).toBe('controller.kubernetes.io/pod-deletion-cost');
+    const annotations = value === undefined ? undefined : { [DELETION_COST_ANNOTATION]: value };
+    const pod = { metadata: { name: 'p', annotations } } as unknown as Pod;
+    expect(deletionCostOf(pod)).toBe(expected);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { requestInfo } from '../../../../emulator/kube/routes.js';
+import { requestInfo } from '../../../../../emulator/kube/apiserver/request-info.js';
 
 const info = (method: string, path: string, query = '') =>
   requestInfo(method, path, new URLSearchParams(query));

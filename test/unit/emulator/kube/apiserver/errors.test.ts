@@ -10,7 +10,7 @@ import {
   notFound,
   unauthorized,
   unsupportedMediaType,
-} from '../../../../emulator/kube/status.js';
+} from '../../../../../emulator/kube/apiserver/errors.js';
 
 const deployments = { group: 'apps', resource: 'deployments' };
 const pods = { group: '', resource: 'pods' };

@@ -5,7 +5,7 @@
  * pod readiness, and the Scale view of a Deployment.
  */
 import { randomInt } from 'node:crypto';
-import type { JsonObject } from './patch.js';
+import type { JsonObject } from '../registry/patch.js';
 import { fromLabelSelector, type LabelSelector } from './selector.js';
 
 export type StringMap = Record<string, string>;

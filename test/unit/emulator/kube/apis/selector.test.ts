@@ -1,5 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import { fromLabelSelector, parseSelector, SelectorParseError } from '../../../../emulator/kube/selector.js';
+import {
+  fromLabelSelector,
+  parseSelector,
+  SelectorParseError,
+} from '../../../../../emulator/kube/apis/selector.js';
 
 const pod = { app: 'image-classifier', version: 'resnet101', tier: 'gpu', shard: '3' };
 

@@ -6,9 +6,20 @@
  * metadata rules of apimachinery's ValidateObjectMeta), for the subset of fields served here.
  */
 import { goKind, isObject, type Json, type JsonObject } from './patch.js';
-import type { Deployment, ObjectMeta } from './objects.js';
-import { fromLabelSelector, labelValueError, qualifiedNameError, type LabelSelector } from './selector.js';
-import { badRequest, fieldInvalid, fieldRequired, type ApiError, type FieldError } from './status.js';
+import type { Deployment, ObjectMeta } from '../apis/objects.js';
+import {
+  fromLabelSelector,
+  labelValueError,
+  qualifiedNameError,
+  type LabelSelector,
+} from '../apis/selector.js';
+import {
+  badRequest,
+  fieldInvalid,
+  fieldRequired,
+  type ApiError,
+  type FieldError,
+} from '../apiserver/errors.js';
 
 const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
