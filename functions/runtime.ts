@@ -20,9 +20,10 @@ export function createRuntime(settings: Settings = loadSettings(process.env)): R
     clock: systemClock,
     logger: jsonLogger(),
   });
+  const redisRejects = new RedisRejectSink(deps.redis, settings.keyPrefix);
   const rejects: RejectSink = settings.rejectsTopic
-    ? new PubSubRejectSink(settings.rejectsTopic)
-    : new RedisRejectSink(deps.redis, settings.keyPrefix);
+    ? new PubSubRejectSink(settings.rejectsTopic, { fallback: redisRejects, logger: deps.logger })
+    : redisRejects;
   return { ...deps, rejects };
 }
 
