@@ -23,6 +23,9 @@ export const USAGE = `usage: prescaler <command> [flags]
             targets, replicas, outstanding work and recent decisions (Redis and the Kubernetes API)
   progress  --target T --batch ID --done N [--failed N]
             report worker progress the way workers do (HINCRBY on the done and failed hashes)
+  workers-acl --target T [--user NAME] [--password-env VAR]
+            print the ACL SETUSER command of a Redis user that may only report T's progress
+            (Redis 6+/Valkey); the password comes from $VAR, or is generated and shown once
 
 common flags: --redis URL (default $REDIS_URL), --prefix P (default $PRESCALER_KEY_PREFIX or prescaler),
               --targets FILE (default $PRESCALER_TARGETS_FILE)`;
@@ -67,11 +70,20 @@ export interface ProgressCommand extends Common {
   readonly failed: number;
 }
 
+export interface WorkersAclCommand {
+  readonly command: 'workers-acl';
+  readonly prefix: string;
+  readonly target: string;
+  readonly user?: string;
+  /** The password, from the variable --password-env names; undefined: generate one. */
+  readonly password?: string;
+}
+
 export interface HelpCommand {
   readonly command: 'help';
 }
 
-export type Command = PublishCommand | StatusCommand | ProgressCommand | HelpCommand;
+export type Command = PublishCommand | StatusCommand | ProgressCommand | WorkersAclCommand | HelpCommand;
 
 const BATCH_ID = /^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,199}$/;
 
@@ -256,9 +268,45 @@ export function parseCommand(argv: readonly string[], env: Env): Command {
         throw new UsageError('--done: report at least one image (--done N or --failed N above 0)');
       return { command: 'progress', ...commonOf(values, env), target, batchId: id, done, failed };
     }
+    case 'workers-acl': {
+      const { values } = parsing(name, () =>
+        parseArgs({
+          args,
+          options: {
+            prefix: { type: 'string' },
+            target: { type: 'string' },
+            user: { type: 'string' },
+            'password-env': { type: 'string' },
+            help: { type: 'boolean' },
+          },
+          strict: true,
+          allowPositionals: false,
+        }),
+      );
+      if (values.help) return { command: 'help' };
+      const target = targetName(required('target', values.target, 'acme/resnet101/v1'));
+      const { prefix } = commonOf({ prefix: values.prefix }, env);
+      if (values.user !== undefined && !/^[A-Za-z0-9._:@-]{1,64}$/.test(values.user)) {
+        throw new UsageError(`--user: "${values.user}" must be 1-64 letters, digits or ._:@-`);
+      }
+      const variable = values['password-env'];
+      const password = variable === undefined ? undefined : env[variable];
+      if (variable !== undefined && (password === undefined || password.length < 16)) {
+        throw new UsageError(
+          `--password-env: $${variable} must hold the worker's password, at least 16 characters (it is not shown)`,
+        );
+      }
+      return {
+        command: 'workers-acl',
+        prefix,
+        target,
+        ...(values.user !== undefined ? { user: values.user } : {}),
+        ...(password !== undefined ? { password } : {}),
+      };
+    }
     default:
       throw new UsageError(
-        `unknown command "${name}": use publish, status or progress (see prescaler --help)`,
+        `unknown command "${name}": use publish, status, progress or workers-acl (see prescaler --help)`,
       );
   }
 }

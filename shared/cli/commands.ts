@@ -5,6 +5,8 @@
  * output as parameters and returns the exit code: 0 done, 1 failed, 2 bad usage.
  */
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { workerAcl } from '../redis/acl.js';
 import { redactUrl } from '../config/redis-url.js';
 import type { RedisMode } from '../config/settings.js';
 import { clusterOptions, redisOptions, type RedisClient } from '../redis/client.js';
@@ -26,6 +28,7 @@ import {
   type ProgressCommand,
   type PublishCommand,
   type StatusCommand,
+  type WorkersAclCommand,
 } from './args.js';
 
 export interface Output {
@@ -254,6 +257,18 @@ export async function status(cmd: StatusCommand, env: Env, io: Output): Promise<
   else io.out(formatStatus(statuses).join('\n'));
 }
 
+/** Prints the ACL SETUSER command; a generated password goes to stderr, once. */
+export function workersAcl(cmd: WorkersAclCommand, io: Output): void {
+  const password = cmd.password ?? randomBytes(24).toString('base64url');
+  const acl = workerAcl(cmd.prefix, cmd.target, password, cmd.user);
+  io.out(acl.command);
+  if (cmd.password === undefined) {
+    io.err(
+      `password of ${acl.user} (generated; store it in the workers' secret, it is not shown again): ${password}`,
+    );
+  }
+}
+
 /** Runs one command line; returns the exit code. */
 export async function run(argv: readonly string[], env: Env, io: Output = stdio): Promise<number> {
   try {
@@ -270,6 +285,9 @@ export async function run(argv: readonly string[], env: Env, io: Output = stdio)
         return 0;
       case 'progress':
         await progress(cmd, io);
+        return 0;
+      case 'workers-acl':
+        workersAcl(cmd, io);
         return 0;
     }
   } catch (error) {

@@ -8,6 +8,16 @@ import { TargetKeys } from './keys.js';
 
 export const DEFAULT_HEARTBEAT_SECONDS = 30;
 
+/**
+ * The progress contract, as data: the commands a worker sends and the keys it writes (patterns
+ * over one target's keys). A worker's Redis ACL is built from this (acl.ts), so it follows the
+ * contract when the contract changes.
+ */
+export const PROGRESS_CONTRACT = {
+  commands: ['HINCRBY', 'SET', 'DEL'],
+  keys: (keys: TargetKeys): string[] => [keys.done, keys.failed, keys.pod('*')],
+} as const;
+
 export class ProgressReporter {
   private readonly keys: TargetKeys;
 
