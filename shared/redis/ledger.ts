@@ -94,6 +94,18 @@ export class Ledger {
     };
   }
 
+  /**
+   * Waits until `replicas` replicas hold every write made so far on this connection (WAIT), on
+   * the node holding the target's keys (a pipeline goes where its key's slot lives); returns how
+   * many confirmed within `timeoutMs`.
+   */
+  async confirm(redis: RedisClient, target: string, replicas: number, timeoutMs: number): Promise<number> {
+    const results = await redis.pipeline().exists(this.keys(target).total).wait(replicas, timeoutMs).exec();
+    const [, waited] = results ?? [];
+    if (waited?.[0]) throw waited[0];
+    return Number(waited?.[1] ?? 0);
+  }
+
   /** Reads a target's work and history, retiring finished and expiring stalled batches. */
   async readForReconcile(
     redis: RedisClient,
