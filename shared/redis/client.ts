@@ -71,7 +71,14 @@ export class RedisHandle {
 
   private async connect(): Promise<RedisClient> {
     if (!this.client) {
-      const { Cluster, Redis } = await import('ioredis');
+      const loaded = await import('ioredis');
+      // Bundled by esbuild, the CommonJS package's exports arrive under `default` only.
+      const fromDefault = loaded.default as unknown as {
+        Redis: typeof loaded.Redis;
+        Cluster: typeof loaded.Cluster;
+      };
+      const Redis = loaded.Redis ?? fromDefault.Redis;
+      const Cluster = loaded.Cluster ?? fromDefault.Cluster;
       this.client =
         this.mode === 'cluster'
           ? new Cluster(
@@ -94,6 +101,20 @@ export class RedisHandle {
         'check the Redis instance, the VPC connector and REDIS_URL',
         { cause: error },
       );
+    }
+  }
+
+  /**
+   * Connects ahead of the first command (at instance start). A failure is not thrown: the client
+   * is dropped, so the first command connects afresh and reports the fault the usual way.
+   */
+  async warm(): Promise<Error | undefined> {
+    try {
+      await this.get();
+      return undefined;
+    } catch (error) {
+      await this.close();
+      return error as Error;
     }
   }
 
