@@ -7,8 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { ENV } from '../shared/config/env.js';
+import { parseRedisUrl } from '../shared/config/redis-url.js';
 import { TARGET_NAME } from '../shared/config/registry.js';
-import { DEFAULT_REDIS_URL, KEY_PREFIX_PATTERN, REDIS_URL_PATTERN } from '../shared/config/settings.js';
+import { DEFAULT_REDIS_URL, KEY_PREFIX_PATTERN, type RedisMode } from '../shared/config/settings.js';
 import { BATCH_ID_PATTERN } from '../shared/event.js';
 import { DEFAULT_KEY_PREFIX } from '../shared/redis/keys.js';
 
@@ -24,6 +25,9 @@ export const USAGE = `usage: prescaler <command> [flags]
             targets, replicas, outstanding work and recent decisions (Redis and the Kubernetes API)
   progress  --target T --batch ID --done N [--failed N]
             report worker progress the way workers do (HINCRBY on the done and failed hashes)
+  workers-acl --target T [--user NAME] [--password-env VAR]
+            print the ACL SETUSER command of a Redis user that may only report T's progress
+            (Redis 6+/Valkey); the password comes from $VAR, or is generated and shown once
 
 common flags: --redis URL (default $REDIS_URL), --prefix P (default $PRESCALER_KEY_PREFIX or prescaler),
               --targets FILE (default $PRESCALER_TARGETS_FILE)`;
@@ -37,6 +41,7 @@ export class UsageError extends Error {
 
 export interface Common {
   readonly redisUrl: string;
+  readonly redisMode: RedisMode;
   readonly prefix: string;
 }
 
@@ -67,11 +72,20 @@ export interface ProgressCommand extends Common {
   readonly failed: number;
 }
 
+export interface WorkersAclCommand {
+  readonly command: 'workers-acl';
+  readonly prefix: string;
+  readonly target: string;
+  readonly user?: string;
+  /** The password, from the variable --password-env names; undefined: generate one. */
+  readonly password?: string;
+}
+
 export interface HelpCommand {
   readonly command: 'help';
 }
 
-export type Command = PublishCommand | StatusCommand | ProgressCommand | HelpCommand;
+export type Command = PublishCommand | StatusCommand | ProgressCommand | WorkersAclCommand | HelpCommand;
 
 function integer(flag: string, raw: string, min: number, max: number, example: string): number {
   const value = Number(raw);
@@ -127,14 +141,21 @@ function parsing<T>(command: string, parse: () => T): T {
 
 function commonOf(values: { redis?: string; prefix?: string }, env: Env): Common {
   const redisUrl = values.redis ?? env[ENV.redisUrl] ?? DEFAULT_REDIS_URL;
-  if (!REDIS_URL_PATTERN.test(redisUrl)) {
-    throw new UsageError(`--redis: "${redisUrl}" must be redis://host:port or rediss://host:port`);
+  const mode = env[ENV.redisMode] || 'standalone';
+  if (mode !== 'standalone' && mode !== 'cluster') {
+    throw new UsageError(`${ENV.redisMode}: "${mode}" must be "standalone" or "cluster"`);
+  }
+  const redisMode: RedisMode = mode;
+  try {
+    parseRedisUrl(redisUrl, '--redis', redisMode === 'cluster');
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
   const prefix = values.prefix ?? env[ENV.keyPrefix] ?? DEFAULT_KEY_PREFIX;
   if (!KEY_PREFIX_PATTERN.test(prefix)) {
     throw new UsageError(`--prefix: "${prefix}" must be 1-40 letters, digits, ".", "_" or "-"`);
   }
-  return { redisUrl, prefix };
+  return { redisUrl, redisMode, prefix };
 }
 
 export function parseCommand(argv: readonly string[], env: Env): Command {
@@ -247,9 +268,45 @@ export function parseCommand(argv: readonly string[], env: Env): Command {
         throw new UsageError('--done: report at least one image (--done N or --failed N above 0)');
       return { command: 'progress', ...commonOf(values, env), target, batchId: id, done, failed };
     }
+    case 'workers-acl': {
+      const { values } = parsing(name, () =>
+        parseArgs({
+          args,
+          options: {
+            prefix: { type: 'string' },
+            target: { type: 'string' },
+            user: { type: 'string' },
+            'password-env': { type: 'string' },
+            help: { type: 'boolean' },
+          },
+          strict: true,
+          allowPositionals: false,
+        }),
+      );
+      if (values.help) return { command: 'help' };
+      const target = targetName(required('target', values.target, 'acme/resnet101/v1'));
+      const { prefix } = commonOf({ prefix: values.prefix }, env);
+      if (values.user !== undefined && !/^[A-Za-z0-9._:@-]{1,64}$/.test(values.user)) {
+        throw new UsageError(`--user: "${values.user}" must be 1-64 letters, digits or ._:@-`);
+      }
+      const variable = values['password-env'];
+      const password = variable === undefined ? undefined : env[variable];
+      if (variable !== undefined && (password === undefined || password.length < 16)) {
+        throw new UsageError(
+          `--password-env: $${variable} must hold the worker's password, at least 16 characters (it is not shown)`,
+        );
+      }
+      return {
+        command: 'workers-acl',
+        prefix,
+        target,
+        ...(values.user !== undefined ? { user: values.user } : {}),
+        ...(password !== undefined ? { password } : {}),
+      };
+    }
     default:
       throw new UsageError(
-        `unknown command "${name}": use publish, status or progress (see prescaler --help)`,
+        `unknown command "${name}": use publish, status, progress or workers-acl (see prescaler --help)`,
       );
   }
 }

@@ -4,14 +4,17 @@
  * and report `progress` through the workers' contract. `run` takes its arguments, environment and
  * output as parameters and returns the exit code: 0 done, 1 failed, 2 bad usage.
  */
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
+import { randomBytes } from 'node:crypto';
 import { systemClock } from '../shared/clock.js';
 import { ENV } from '../shared/config/env.js';
+import { redactUrl } from '../shared/config/redis-url.js';
 import { loadSettings } from '../shared/config/settings.js';
 import type { TargetSpec } from '../shared/config/registry.js';
 import { parseEvent } from '../shared/event.js';
 import { ClusterAccess } from '../shared/kube/cluster.js';
-import { redisOptions, RedisHandle } from '../shared/redis/client.js';
+import { workerAcl } from '../shared/redis/acl.js';
+import { redisOptions, RedisHandle, type RedisClient } from '../shared/redis/client.js';
 import { TargetKeys } from '../shared/redis/keys.js';
 import { Ledger } from '../shared/redis/ledger.js';
 import { ProgressReporter } from '../shared/redis/progress.js';
@@ -19,10 +22,12 @@ import {
   parseCommand,
   UsageError,
   USAGE,
+  type Common,
   type Env,
   type ProgressCommand,
   type PublishCommand,
   type StatusCommand,
+  type WorkersAclCommand,
 } from './args.js';
 
 export interface Output {
@@ -36,12 +41,15 @@ export const stdio: Output = {
 };
 
 /** Runs `use` with a Redis client made as the functions make theirs (shared/redis/client.ts). */
-async function withClient<T>(url: string, use: (redis: Redis) => Promise<T>): Promise<T> {
-  const handle = new RedisHandle(redisOptions({ url }));
+async function withClient<T>(common: Common, use: (redis: RedisClient) => Promise<T>): Promise<T> {
+  const handle = new RedisHandle(
+    redisOptions({ url: common.redisUrl, mode: common.redisMode }),
+    common.redisMode,
+  );
   try {
     const redis = await handle.get().catch((error: unknown) => {
       throw new Error(
-        `cannot reach Redis at ${url}: ${(error as Error).message} (check --redis or REDIS_URL)`,
+        `cannot reach Redis at ${redactUrl(common.redisUrl)}: ${(error as Error).message} (check --redis or REDIS_URL)`,
       );
     });
     return await use(redis);
@@ -84,7 +92,7 @@ export async function publish(cmd: PublishCommand, env: Env, io: Output): Promis
 }
 
 export async function progress(cmd: ProgressCommand, io: Output): Promise<void> {
-  await withClient(cmd.redisUrl, async (redis) => {
+  await withClient(cmd, async (redis) => {
     const reporter = new ProgressReporter(redis, cmd.target, 'prescaler-cli', cmd.prefix);
     if (cmd.done > 0) await reporter.done(cmd.batchId, cmd.done);
     if (cmd.failed > 0) await reporter.failed(cmd.batchId, cmd.failed);
@@ -130,18 +138,21 @@ async function readReplicas(
 }
 
 /** Pods with either form of the heartbeat (`pod:` or `holders:`) that hold work now. */
-async function busyPods(redis: Redis, ledger: Ledger, keys: TargetKeys): Promise<number> {
+async function busyPods(client: RedisClient, ledger: Ledger, keys: TargetKeys): Promise<number> {
   const pods = new Set<string>();
-  for (const pattern of [keys.pod('*'), keys.holders('*')]) {
-    const stem = pattern.slice(0, -1);
-    let cursor = '0';
-    do {
-      const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 200);
-      cursor = next;
-      for (const key of found) pods.add(key.slice(stem.length));
-    } while (cursor !== '0');
+  // SCAN walks one node: in cluster mode, walk every primary (the keys sit on one of them).
+  for (const redis of client instanceof Cluster ? client.nodes('master') : [client]) {
+    for (const pattern of [keys.pod('*'), keys.holders('*')]) {
+      const stem = pattern.slice(0, -1);
+      let cursor = '0';
+      do {
+        const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 200);
+        cursor = next;
+        for (const key of found) pods.add(key.slice(stem.length));
+      } while (cursor !== '0');
+    }
   }
-  const inFlight = await ledger.inFlight(redis, keys.target, [...pods]);
+  const inFlight = await ledger.inFlight(client, keys.target, [...pods]);
   return [...inFlight.values()].filter((n) => n > 0).length;
 }
 
@@ -165,7 +176,7 @@ export async function collectStatus(cmd: StatusCommand, env: Env): Promise<Targe
       readReplicas(access, target, cmd.kubeconfig).catch((error: unknown) => error as Error),
     ),
   );
-  return withClient(cmd.redisUrl, (redis) =>
+  return withClient(cmd, (redis) =>
     Promise.all(
       targets.map(async (target, i): Promise<TargetStatus> => {
         const replicas = replicasOf[i] as Error | { desired: number; ready: number | null };
@@ -233,6 +244,18 @@ export async function status(cmd: StatusCommand, env: Env, io: Output): Promise<
   else io.out(formatStatus(statuses).join('\n'));
 }
 
+/** Prints the ACL SETUSER command; a generated password goes to stderr, once. */
+export function workersAcl(cmd: WorkersAclCommand, io: Output): void {
+  const password = cmd.password ?? randomBytes(24).toString('base64url');
+  const acl = workerAcl(cmd.prefix, cmd.target, password, cmd.user);
+  io.out(acl.command);
+  if (cmd.password === undefined) {
+    io.err(
+      `password of ${acl.user} (generated; store it in the workers' secret, it is not shown again): ${password}`,
+    );
+  }
+}
+
 /** Runs one command line; returns the exit code. */
 export async function run(argv: readonly string[], env: Env, io: Output = stdio): Promise<number> {
   try {
@@ -249,6 +272,9 @@ export async function run(argv: readonly string[], env: Env, io: Output = stdio)
         return 0;
       case 'progress':
         await progress(cmd, io);
+        return 0;
+      case 'workers-acl':
+        workersAcl(cmd, io);
         return 0;
     }
   } catch (error) {

@@ -26,7 +26,7 @@ export function createDeps(
 ): FunctionDeps {
   return {
     settings,
-    redis: new RedisHandle(redisOptions(settings.redis)),
+    redis: new RedisHandle(redisOptions(settings.redis), settings.redis.mode),
     ledger: new Ledger(settings.keyPrefix),
     ...parts,
   };

@@ -6,6 +6,7 @@
 import * as functions from '@google-cloud/functions-framework';
 import { FUNCTION_ENTRY_POINTS } from '../shared/config/env.js';
 import { handlePrescale, type PubSubMessage } from './prescale.js';
+import { parseReconcileQuery } from './query.js';
 import { runReconcile } from './reconcile.js';
 import { getRuntime } from './runtime.js';
 import { warmUp } from './warm-up.js';
@@ -34,16 +35,15 @@ functions.cloudEvent<MessagePublishedData>(
 
 functions.http(FUNCTION_ENTRY_POINTS.reconcile, async (req, res) => {
   const runtime = getRuntime();
-  const target = typeof req.query.target === 'string' ? req.query.target : undefined;
-  if (target !== undefined && !runtime.settings.registry.get(target)) {
-    res
-      .status(404)
-      .json({ error: `target "${target}" is not registered`, targets: runtime.settings.registry.names });
+  const query = parseReconcileQuery(req.originalUrl ?? req.url, runtime.settings.registry);
+  if (!query.ok) {
+    runtime.logger.log('WARNING', `reconcile request refused: ${query.body.error}`, {
+      event: 'reconcile_refused',
+      ...query.body,
+    });
+    res.status(query.status).json(query.body);
     return;
   }
-  const report = await runReconcile(runtime, {
-    dryRun: req.query.dryRun === 'true',
-    ...(target ? { target } : {}),
-  });
+  const report = await runReconcile(runtime, query.options);
   res.status(report.ok ? 200 : 500).json(report);
 });

@@ -16,7 +16,7 @@ import {
 } from '../shared/errors.js';
 import { parseEvent, type IncomingEvent } from '../shared/event.js';
 import { ScaleUpCoalescer } from '../shared/kube/coalesce.js';
-import { withRedis } from '../shared/redis/client.js';
+import { withRedis, type RedisClient } from '../shared/redis/client.js';
 import type { RegisterStatus } from '../shared/redis/ledger.js';
 import type { RejectSink } from '../shared/rejects.js';
 import { sizeFor, type WorkSummary } from '../shared/sizing.js';
@@ -90,9 +90,11 @@ export async function handlePrescale(deps: PrescaleDeps, message: PubSubMessage)
     let status: RegisterStatus | 'unrecorded';
     let redisDown: RedisUnavailable | undefined;
     try {
-      const registration = await withRedis(deps.redis, (redis) =>
-        deps.ledger.register(redis, target.name, batch, started),
-      );
+      const registration = await withRedis(deps.redis, async (redis) => {
+        const registered = await deps.ledger.register(redis, target.name, batch, started);
+        await confirmReplicated(deps, redis, target.name);
+        return registered;
+      });
       work = registration.work;
       status = registration.status;
     } catch (error) {
@@ -208,6 +210,24 @@ export async function handlePrescale(deps: PrescaleDeps, message: PubSubMessage)
       recordedIn: deps.rejects.where,
     });
     return { kind: 'rejected', reason: rejected.code };
+  }
+}
+
+/**
+ * With REDIS_WAIT_REPLICAS set (replicated deployments), a registration counts only once that
+ * many replicas hold it: a failover can then not lose an acknowledged batch. When they do not
+ * confirm in time the event is redelivered (transient), and registering again is idempotent.
+ */
+async function confirmReplicated(deps: PrescaleDeps, redis: RedisClient, target: string): Promise<void> {
+  const wanted = deps.settings.redis.waitReplicas ?? 0;
+  if (wanted === 0) return;
+  const timeoutMs = deps.settings.redis.waitTimeoutMs ?? 1000;
+  const confirmed = await deps.ledger.confirm(redis, target, wanted, timeoutMs);
+  if (confirmed < wanted) {
+    throw new RedisUnavailable(
+      `registration confirmed by ${confirmed} of ${wanted} replica(s) within ${timeoutMs} ms`,
+      'check the Redis replicas (REDIS_WAIT_REPLICAS); the event is redelivered',
+    );
   }
 }
 

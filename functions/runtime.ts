@@ -4,7 +4,8 @@
  * functions that reads process.env.
  */
 import { systemClock } from '../shared/clock.js';
-import { loadSettings, type Settings } from '../shared/config/settings.js';
+import { scrub } from '../shared/config/redis-url.js';
+import { loadSettings, secretsOf, type Settings } from '../shared/config/settings.js';
 import { ClusterAccess } from '../shared/kube/cluster.js';
 import { jsonLogger } from '../shared/log.js';
 import { PubSubRejectSink, RedisRejectSink, type RejectSink } from '../shared/rejects.js';
@@ -19,9 +20,10 @@ export function createRuntime(settings: Settings = loadSettings(process.env)): R
     clock: systemClock,
     logger: jsonLogger(),
   });
+  const redisRejects = new RedisRejectSink(deps.redis, settings.keyPrefix);
   const rejects: RejectSink = settings.rejectsTopic
-    ? new PubSubRejectSink(settings.rejectsTopic)
-    : new RedisRejectSink(deps.redis, settings.keyPrefix);
+    ? new PubSubRejectSink(settings.rejectsTopic, { fallback: redisRejects, logger: deps.logger })
+    : redisRejects;
   return { ...deps, rejects };
 }
 
@@ -33,9 +35,12 @@ export function getRuntime(): Runtime {
     try {
       runtime = createRuntime();
     } catch (error) {
-      jsonLogger().log('ERROR', `prescaler cannot start: ${(error as Error).message}`, {
+      // Messages name REDIS_URL redacted already; scrub them anyway, whatever a part quoted.
+      const secrets = secretsOf(process.env);
+      const hint = (error as { hint?: string }).hint;
+      jsonLogger().log('ERROR', `prescaler cannot start: ${scrub((error as Error).message, ...secrets)}`, {
         event: 'config_invalid',
-        hint: (error as { hint?: string }).hint,
+        hint: hint === undefined ? undefined : scrub(hint, ...secrets),
       });
       throw error;
     }

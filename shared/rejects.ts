@@ -2,12 +2,16 @@
  * Where permanently rejected events go, so nothing is dropped silently: a Pub/Sub topic
  * (PRESCALER_REJECTS_TOPIC, with a retained subscription an operator pulls and replays from) or,
  * when no topic is configured (local use), a capped Redis list `prefix:rejected`. Each record
- * carries the original data and attributes, so replaying is republishing it after the fix.
+ * carries the original data and attributes, so replaying is republishing it after the fix. The
+ * message always fits Pub/Sub's limits (reject-message.ts); one that still cannot be published
+ * goes to the Redis list, with an ERROR line, so a reject is never redelivered forever.
  */
 import type { RejectReason } from './errors.js';
 import { RejectNotRecorded } from './errors.js';
 import { withRedis, type RedisHandle } from './redis/client.js';
 import { rejectedKey } from './redis/keys.js';
+import type { Logger } from './log.js';
+import { rejectMessage } from './reject-message.js';
 
 export interface RejectedEvent {
   readonly reason: RejectReason;
@@ -52,6 +56,12 @@ export class RedisRejectSink implements RejectSink {
   }
 }
 
+export interface PubSubRejectSinkOptions {
+  /** Where a reject goes when it cannot be published (the Redis list), so it is never retried forever. */
+  readonly fallback?: RejectSink;
+  readonly logger?: Logger;
+}
+
 export class PubSubRejectSink implements RejectSink {
   readonly where: string;
   private topic:
@@ -60,7 +70,10 @@ export class PubSubRejectSink implements RejectSink {
       }>
     | undefined;
 
-  constructor(private readonly topicName: string) {
+  constructor(
+    private readonly topicName: string,
+    private readonly options: PubSubRejectSinkOptions = {},
+  ) {
     this.where = `pubsub topic ${topicName}`;
   }
 
@@ -68,22 +81,23 @@ export class PubSubRejectSink implements RejectSink {
     this.topic ??= import('@google-cloud/pubsub').then(({ PubSub }) => new PubSub().topic(this.topicName));
     try {
       const topic = await this.topic;
-      await topic.publishMessage({
-        data: Buffer.from(event.data, 'base64'),
-        attributes: {
-          ...event.attributes,
-          'prescaler-reason': event.reason,
-          'prescaler-message': event.message.slice(0, 1000),
-          ...(event.target ? { 'prescaler-target': event.target } : {}),
-          ...(event.messageId ? { 'prescaler-original-message-id': event.messageId } : {}),
-        },
-      });
+      await topic.publishMessage(rejectMessage(event));
     } catch (error) {
-      throw new RejectNotRecorded(
-        `cannot record the rejected event on ${this.where}: ${(error as Error).message}`,
-        'check the topic and the publisher role',
-        { cause: error },
-      );
+      const { fallback, logger } = this.options;
+      const why = `cannot record the rejected event on ${this.where}: ${(error as Error).message}`;
+      if (!fallback) {
+        throw new RejectNotRecorded(why, 'check the topic and the publisher role', { cause: error });
+      }
+      // Throws RejectNotRecorded (transient) only when the fallback fails too.
+      await fallback.record(event);
+      logger?.log('ERROR', `${why}; kept in ${fallback.where} instead`, {
+        event: 'reject_fallback',
+        reason: event.reason,
+        target: event.target,
+        messageId: event.messageId,
+        recordedIn: fallback.where,
+        hint: 'check the rejects topic and the publisher role; replay the entry from the Redis list',
+      });
     }
   }
 }

@@ -42,6 +42,9 @@ resource "google_cloudfunctions2_function" "prescale" {
       PRESCALER_TARGETS              = local.targets_json
       REDIS_URL                      = local.redis_url
       REDIS_CA_CERT                  = local.redis_ca_cert
+      REDIS_MODE                     = "standalone"
+      REDIS_WAIT_REPLICAS            = local.redis_wait_replicas
+      REDIS_WAIT_TIMEOUT_MS          = "1000"
       PRESCALER_KEY_PREFIX           = var.key_prefix
       PRESCALER_MAX_IMAGES_PER_EVENT = tostring(var.max_images_per_event)
       PRESCALER_REJECTS_TOPIC        = google_pubsub_topic.rejects.id
@@ -113,6 +116,9 @@ resource "google_cloudfunctions2_function" "reconcile" {
       PRESCALER_TARGETS               = local.targets_json
       REDIS_URL                       = local.redis_url
       REDIS_CA_CERT                   = local.redis_ca_cert
+      REDIS_MODE                      = "standalone"
+      REDIS_WAIT_REPLICAS             = local.redis_wait_replicas
+      REDIS_WAIT_TIMEOUT_MS           = "1000"
       PRESCALER_KEY_PREFIX            = var.key_prefix
       PRESCALER_RECONCILE_CONCURRENCY = tostring(var.reconcile_concurrency)
       # The pass ends 10 s before the function's timeout, so its report is always returned.

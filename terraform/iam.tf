@@ -19,15 +19,29 @@ resource "google_cloud_run_service_iam_member" "prescale_invoker" {
 }
 
 # Reaching the clusters: container.clusters.get (endpoint and CA) is all IAM has to allow; what the
-# functions may do inside a cluster is Kubernetes RBAC (rbac.tf).
-resource "google_project_iam_member" "cluster_viewer" {
+# functions may do inside a cluster is Kubernetes RBAC (rbac.tf). No predefined role holds that
+# permission alone (roles/container.clusterViewer adds clusters.list and more on every cluster of
+# the project), and GKE clusters take no resource-level IAM bindings, so a custom role with this
+# one permission is defined in each project holding a target cluster and granted there.
+# (A deleted custom role keeps its id for 7 days: recreate within that time under another prefix.)
+resource "google_project_iam_custom_role" "cluster_get" {
+  for_each = local.cluster_projects
+
+  project     = each.value
+  role_id     = "${replace(var.name_prefix, "-", "_")}_cluster_get"
+  title       = "prescaler: get cluster endpoint"
+  description = "Read a GKE cluster's endpoint and CA, nothing else; lets the prescaler functions authenticate to the Kubernetes API."
+  permissions = ["container.clusters.get"]
+}
+
+resource "google_project_iam_member" "cluster_get" {
   for_each = {
     for pair in setproduct(sort(tolist(local.cluster_projects)), keys(local.function_accounts)) :
     "${pair[0]}/${pair[1]}" => { project = pair[0], account = local.function_accounts[pair[1]] }
   }
 
   project = each.value.project
-  role    = "roles/container.clusterViewer"
+  role    = google_project_iam_custom_role.cluster_get[each.value.project].name
   member  = "serviceAccount:${each.value.account}"
 }
 

@@ -94,7 +94,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
   const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
   const server = await RedisServer.start();
   const redis = new RedisHandle(redisOptions({ url: server.url }));
-  const admin: Redis = await redis.get();
+  // Standalone: the handle's client is a plain Redis.
+  const admin = (await redis.get()) as Redis;
   const prefix = 'soak';
   const ledger = new Ledger(prefix);
   const emulator = await KubeEmulator.start({

@@ -13,6 +13,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { systemClock, type Clock } from '../../shared/clock.js';
 import type { Deployment, Pod } from './apis/objects.js';
 import { Admission, type AdmissionPlugin } from './apiserver/admission.js';
+import { ValidatingAdmissionPolicies } from './apiserver/policy.js';
 import { adminUser, allRights, Authorizer, parseRbac, type Rule, type UserSpec } from './apiserver/rbac.js';
 import { KubeServer } from './apiserver/server.js';
 import { ControllerManager } from './controllers/manager.js';
@@ -67,6 +68,8 @@ export interface EmulatorEvents {
 export interface Applied {
   readonly deployments: string[];
   readonly namespaces: string[];
+  /** `Kind/name` of the admission policies and bindings now enforced. */
+  readonly policies: string[];
   readonly skipped: string[];
 }
 
@@ -86,6 +89,8 @@ export class KubeEmulator {
   private readonly registry: Registry;
   /** The admission plugins of the request pipeline; `admission.add(plugin)` adds one. */
   readonly admission: Admission;
+  /** The ValidatingAdmissionPolicy plugin (last in the pipeline): policies from manifests or code. */
+  readonly policies: ValidatingAdmissionPolicies;
   private readonly server: KubeServer;
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> = Promise.resolve();
@@ -101,6 +106,7 @@ export class KubeEmulator {
     controllers: ControllerManager;
     authorizer: Authorizer;
     admission: Admission;
+    policies: ValidatingAdmissionPolicies;
     server: KubeServer;
   }) {
     this.events = parts.events;
@@ -114,6 +120,7 @@ export class KubeEmulator {
     this.authorizer = parts.authorizer;
     this.server = parts.server;
     this.admission = parts.admission;
+    this.policies = parts.policies;
     this.registry = new Registry({
       store: this.store,
       controllers: this.controllers,
@@ -134,7 +141,8 @@ export class KubeEmulator {
       authorizer.addUsers(parseRbac(await readFile(options.rbac, 'utf8')));
     else if (options.rbac !== undefined) authorizer.addUsers(options.rbac);
     const events = new EventEmitter<EmulatorEvents>();
-    const admission = new Admission(options.admission ?? []);
+    const policies = new ValidatingAdmissionPolicies();
+    const admission = new Admission([...(options.admission ?? []), policies]);
     const controllers = new ControllerManager(store, clock, {
       busyProbe: options.busyProbe,
       nodes: options.nodes,
@@ -167,6 +175,7 @@ export class KubeEmulator {
       controllers,
       authorizer,
       admission,
+      policies,
       server,
     });
     if (options.manifests !== undefined) await emulator.loadManifests(options.manifests);
@@ -216,7 +225,12 @@ export class KubeEmulator {
       this.registry.applyDeployment(namespace, d as unknown as Json);
       return `${namespace}/${d.metadata.name}`;
     });
-    return { deployments, namespaces: manifests.namespaces, skipped: manifests.skipped };
+    const policies = manifests.policies.map((p) => {
+      if (p.kind === 'ValidatingAdmissionPolicy') this.policies.addPolicy(p);
+      else this.policies.addBinding(p);
+      return `${p.kind}/${p.metadata.name}`;
+    });
+    return { deployments, namespaces: manifests.namespaces, policies, skipped: manifests.skipped };
   }
 
   /** Creates or updates the Deployments (and Namespaces) of a YAML text (multi-document). */

@@ -1,7 +1,8 @@
 /**
  * Kubernetes YAML manifests as the emulator loads them: multi-document files (and `kind: List`),
  * a file or a directory of `.yaml`/`.yml`/`.json` files. Deployments are decoded and validated
- * with the API server's rules; Namespaces are created; other kinds (Services, ConfigMaps...) are
+ * with the API server's rules; Namespaces are created; ValidatingAdmissionPolicies and their
+ * bindings are enforced from then on (apiserver/policy.ts); other kinds (Services, ConfigMaps...) are
  * reported as skipped, since the emulator does not serve them.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
@@ -10,11 +11,14 @@ import { parseAllDocuments } from 'yaml';
 import type { Deployment } from './apis/objects.js';
 import { isObject, type Json } from './registry/patch.js';
 import { ApiError } from './apiserver/errors.js';
+import type { ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from './apiserver/policy.js';
 import { decodeDeployment, validateDeployment } from './registry/validation.js';
 
 export interface Manifests {
   readonly deployments: Deployment[];
   readonly namespaces: string[];
+  /** ValidatingAdmissionPolicies and their bindings (admissionregistration.k8s.io/v1). */
+  readonly policies: Array<ValidatingAdmissionPolicy | ValidatingAdmissionPolicyBinding>;
   /** `Kind/name` of documents the emulator does not serve. */
   readonly skipped: string[];
 }
@@ -41,6 +45,14 @@ function collect(doc: Json, where: string, out: Manifests): void {
     out.namespaces.push(name);
     return;
   }
+  if (
+    (kind === 'ValidatingAdmissionPolicy' || kind === 'ValidatingAdmissionPolicyBinding') &&
+    doc.apiVersion === 'admissionregistration.k8s.io/v1'
+  ) {
+    if (name === '') throw new ManifestError(`${where}: ${kind} without metadata.name`);
+    out.policies.push(doc as unknown as ValidatingAdmissionPolicy | ValidatingAdmissionPolicyBinding);
+    return;
+  }
   if (kind !== 'Deployment' || doc.apiVersion !== 'apps/v1') {
     out.skipped.push(`${kind || '(no kind)'}/${name}`);
     return;
@@ -61,7 +73,7 @@ function collect(doc: Json, where: string, out: Manifests): void {
 
 /** Parses the text of one manifest file (`source` names it in errors). */
 export function parseManifests(text: string, source = 'manifest'): Manifests {
-  const out: Manifests = { deployments: [], namespaces: [], skipped: [] };
+  const out: Manifests = { deployments: [], namespaces: [], policies: [], skipped: [] };
   parseAllDocuments(text).forEach((doc, i) => {
     const where = `${source} (document ${i + 1})`;
     if (doc.errors.length > 0)
@@ -90,11 +102,12 @@ export async function manifestFiles(path: string): Promise<string[]> {
 
 /** Reads and parses every manifest under `path`. */
 export async function readManifests(path: string): Promise<Manifests> {
-  const out: Manifests = { deployments: [], namespaces: [], skipped: [] };
+  const out: Manifests = { deployments: [], namespaces: [], policies: [], skipped: [] };
   for (const file of await manifestFiles(path)) {
     const parsed = parseManifests(await readFile(file, 'utf8'), file);
     out.deployments.push(...parsed.deployments);
     out.namespaces.push(...parsed.namespaces);
+    out.policies.push(...parsed.policies);
     out.skipped.push(...parsed.skipped);
   }
   return out;

@@ -14,7 +14,8 @@ async function ping(port: number): Promise<boolean> {
     socket.once('connect', () => socket.write('PING\r\n'));
     socket.once('data', (data) => {
       socket.destroy();
-      resolve(data.toString().startsWith('+PONG'));
+      // A server with a password answers -NOAUTH: it is up all the same.
+      resolve(/^(\+PONG|-NOAUTH)/.test(data.toString()));
     });
     socket.once('error', () => resolve(false));
   });
@@ -23,11 +24,15 @@ async function ping(port: number): Promise<boolean> {
 export class RedisServer {
   private child: ChildProcess | undefined;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    /** Further redis-server arguments, e.g. ['--requirepass', 'pw'] or ['--replicaof', ...]. */
+    readonly extraArgs: readonly string[] = [],
+  ) {}
 
   /** Spawns redis-server on a free port and waits until it answers PING. */
-  static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort());
+  static async start(extraArgs: readonly string[] = []): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), extraArgs);
     await server.restart();
     return server;
   }
@@ -56,6 +61,7 @@ export class RedisServer {
         'no',
         '--loglevel',
         'warning',
+        ...this.extraArgs,
       ],
       { stdio: 'ignore' },
     );

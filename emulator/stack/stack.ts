@@ -54,8 +54,11 @@ import {
 } from './celery.js';
 import { Ledger } from '../../shared/redis/ledger.js';
 
-export const FUNCTIONS_USER = 'prescaler-functions';
 export const KEY_PREFIX = DEFAULT_KEY_PREFIX;
+import { FUNCTION_ROLES } from '../../shared/kube/rbac-rules.js';
+
+/** The stack's users for the two functions: each holds its function's Role (shared/kube/rbac-rules.ts). */
+export const FUNCTION_USERS = { prescale: 'prescaler-prescale', reconcile: 'prescaler-reconcile' } as const;
 
 /** The repository root: the nearest directory above this module with prescaler's package.json. */
 export function repoRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
@@ -174,13 +177,11 @@ export class Stack {
       await writeFile(
         rbacFile,
         stringify({
-          users: [
-            {
-              name: FUNCTIONS_USER,
-              token: `${FUNCTIONS_USER}-${randomBytes(12).toString('hex')}`,
-              rules: functionRules(targets),
-            },
-          ],
+          users: FUNCTION_ROLES.map((role) => ({
+            name: FUNCTION_USERS[role],
+            token: `${FUNCTION_USERS[role]}-${randomBytes(12).toString('hex')}`,
+            rules: functionRules(targets, role),
+          })),
         }),
       );
       const busyProbe = async (pod: Pod): Promise<boolean> => {
@@ -191,9 +192,11 @@ export class Stack {
       };
       kube = await KubeEmulator.start({ clock, rbac: rbacFile, busyProbe, tls: true });
       const kubeconfig = join(dir, 'kubeconfig');
-      const functionsKubeconfig = join(dir, 'kubeconfig-functions');
+      const functionsKubeconfig = join(dir, 'kubeconfig-prescale');
+      const reconcileKubeconfig = join(dir, 'kubeconfig-reconcile');
       await kube.writeKubeconfig(kubeconfig);
-      await kube.writeKubeconfig(functionsKubeconfig, FUNCTIONS_USER);
+      await kube.writeKubeconfig(functionsKubeconfig, FUNCTION_USERS.prescale);
+      await kube.writeKubeconfig(reconcileKubeconfig, FUNCTION_USERS.reconcile);
 
       const startup = new Map<string, number>();
       const manifestsDir = join(root, 'emulator', 'kube', 'manifests');
@@ -204,10 +207,14 @@ export class Stack {
       }
       await kube.loadManifests(join(dir, 'manifests'));
 
+      // One registry per function, each naming the kubeconfig of that function's user.
       const registry = stackRegistry(targets, startup, scale, functionsKubeconfig);
       parseRegistry(registry);
       const registryFile = join(dir, 'registry.json');
       await writeFile(registryFile, JSON.stringify(registry, null, 2) + '\n');
+      const reconcileRegistryFile = join(dir, 'registry-reconcile.json');
+      const reconcileRegistry = stackRegistry(targets, startup, scale, reconcileKubeconfig);
+      await writeFile(reconcileRegistryFile, JSON.stringify(reconcileRegistry, null, 2) + '\n');
 
       say('starting the prescale and reconcile functions');
       const env = {
@@ -219,7 +226,12 @@ export class Stack {
       };
       const [prescale, reconcile] = await Promise.all([
         startFunction(group, { target: 'prescale', source, env, logFile: join(logsDir, 'prescale.log') }),
-        startFunction(group, { target: 'reconcile', source, env, logFile: join(logsDir, 'reconcile.log') }),
+        startFunction(group, {
+          target: 'reconcile',
+          source,
+          env: { ...env, [ENV.targetsFile]: reconcileRegistryFile },
+          logFile: join(logsDir, 'reconcile.log'),
+        }),
       ]);
       const decisions = new DecisionFeed();
       for (const [name, fn] of [

@@ -11,6 +11,7 @@
  */
 import { parse as parseYaml, parseAllDocuments, stringify } from 'yaml';
 import type { RegistryInput } from '../../shared/config/registry.js';
+import { deploymentsByNamespace, roleRules, type FunctionRole } from '../../shared/kube/rbac-rules.js';
 import { annotations, type Rule } from '../kube/index.js';
 
 /** One target of the stack, in real-world seconds. */
@@ -174,46 +175,11 @@ export function stackRegistry(
 }
 
 /**
- * The read-only rules reconcile needs to see a Deployment's ReplicaSets and its other
- * autoscalers (HPA, KEDA ScaledObject), in one namespace (terraform/rbac.tf).
+ * One function's RBAC rules in the stack: its Role (shared/kube/rbac-rules.ts, the rules
+ * terraform/rbac.tf grants) in each target namespace, limited to the registered Deployments.
  */
-export function otherOwnerRules(namespace: string): Rule[] {
-  return [
-    { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['list'], namespaces: [namespace] },
-    {
-      apiGroups: ['autoscaling'],
-      resources: ['horizontalpodautoscalers'],
-      verbs: ['get', 'list'],
-      namespaces: [namespace],
-    },
-    { apiGroups: ['keda.sh'], resources: ['scaledobjects'], verbs: ['get', 'list'], namespaces: [namespace] },
-  ];
-}
-
-/**
- * The functions' RBAC rules: what the Terraform Role grants in each target namespace, limited
- * to the registered Deployments by name (terraform/rbac.tf).
- */
-export function functionRules(targets: readonly StackTarget[]): Rule[] {
-  const byNamespace = new Map<string, string[]>();
-  for (const t of targets)
-    byNamespace.set(t.namespace, [...(byNamespace.get(t.namespace) ?? []), t.deployment]);
-  return [...byNamespace].flatMap(([namespace, deployments]): Rule[] => [
-    {
-      apiGroups: ['apps'],
-      resources: ['deployments/scale'],
-      verbs: ['get', 'update', 'patch'],
-      namespaces: [namespace],
-      resourceNames: deployments,
-    },
-    {
-      apiGroups: ['apps'],
-      resources: ['deployments'],
-      verbs: ['get'],
-      namespaces: [namespace],
-      resourceNames: deployments,
-    },
-    { apiGroups: [''], resources: ['pods'], verbs: ['list', 'patch'], namespaces: [namespace] },
-    ...otherOwnerRules(namespace),
-  ]);
+export function functionRules(targets: readonly StackTarget[], role: FunctionRole): Rule[] {
+  return [...deploymentsByNamespace(targets)].flatMap(([namespace, deployments]) =>
+    roleRules(role, deployments).map((rule) => ({ ...rule, namespaces: [namespace] })),
+  );
 }

@@ -8,12 +8,23 @@ import { ConfigError } from '../errors.js';
 import { DEFAULT_KEY_PREFIX } from '../redis/keys.js';
 import { ENV } from './env.js';
 import { parseRegistryJson, type Registry } from './registry.js';
+import { parseRedisUrl } from './redis-url.js';
+
+export type RedisMode = 'standalone' | 'cluster';
 
 export interface RedisSettings {
+  /** REDIS_URL as given (it may hold a password: show it only through redactUrl). */
   readonly url: string;
+  /** REDIS_AUTH: the password when the URL carries none (Memorystore's AUTH string). */
   readonly password?: string;
   /** PEM of the server CA: turns on TLS with server authentication. */
   readonly caCert?: string;
+  /** REDIS_MODE: `cluster` uses the Redis Cluster client (Memorystore cluster mode, Valkey). */
+  readonly mode?: RedisMode;
+  /** REDIS_WAIT_REPLICAS: replicas that must confirm a registration before it is acknowledged. */
+  readonly waitReplicas?: number;
+  /** REDIS_WAIT_TIMEOUT_MS: how long registration waits for them. */
+  readonly waitTimeoutMs?: number;
 }
 
 export interface Settings {
@@ -72,20 +83,55 @@ function loadRegistry(env: Env, readFile: (path: string) => string): Registry {
 
 /** The Redis the functions use when REDIS_URL is not set. */
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
-/** What REDIS_URL must look like. */
-export const REDIS_URL_PATTERN = /^rediss?:\/\/[^/\s]+/;
 /** What PRESCALER_KEY_PREFIX must look like (braces and colons belong to the key layout). */
 export const KEY_PREFIX_PATTERN = /^[A-Za-z0-9._-]{1,40}$/;
 
-export function loadSettings(env: Env, readFile = (path: string) => readFileSync(path, 'utf8')): Settings {
-  const registry = loadRegistry(env, readFile);
+function loadRedisSettings(env: Env): RedisSettings {
   const url = env[ENV.redisUrl] ?? DEFAULT_REDIS_URL;
-  if (!REDIS_URL_PATTERN.test(url)) {
+  const modeRaw = env[ENV.redisMode] || 'standalone';
+  if (modeRaw !== 'standalone' && modeRaw !== 'cluster') {
     throw new ConfigError(
-      `${ENV.redisUrl} = ${JSON.stringify(url)}: must be redis://host:port or rediss://host:port`,
-      'use rediss:// for Memorystore with in-transit encryption',
+      `${ENV.redisMode} = ${JSON.stringify(modeRaw)}: must be "standalone" or "cluster"`,
+      `set ${ENV.redisMode}=cluster for Memorystore for Redis Cluster or Valkey in cluster mode, or unset it`,
     );
   }
+  const mode: RedisMode = modeRaw;
+  const endpoint = parseRedisUrl(url, ENV.redisUrl, mode === 'cluster');
+  const password = env[ENV.redisAuth] || undefined;
+  if (password && endpoint.password) {
+    throw new ConfigError(
+      `both ${ENV.redisAuth} and a password in ${ENV.redisUrl} are set`,
+      `give the password once: in ${ENV.redisAuth} (from Secret Manager) or in the URL`,
+    );
+  }
+  const caCert = env[ENV.redisCaCert] || undefined;
+  const waitReplicas = integerSetting(env, ENV.redisWaitReplicas, 0, 0, 5);
+  const waitTimeoutMs = integerSetting(env, ENV.redisWaitTimeoutMs, 1000, 10, 10_000);
+  return {
+    url,
+    ...(password ? { password } : {}),
+    ...(caCert ? { caCert } : {}),
+    mode,
+    waitReplicas,
+    waitTimeoutMs,
+  };
+}
+
+/** The credentials in an environment: what no log line, error or report may show. */
+export function secretsOf(env: Env): string[] {
+  const secrets = [env[ENV.redisAuth]];
+  try {
+    const url = new URL(env[ENV.redisUrl] ?? '');
+    secrets.push(url.password, decodeURIComponent(url.password));
+  } catch {
+    // not a URL: redactUrl hides whatever precedes an @
+  }
+  return secrets.filter((s): s is string => typeof s === 'string' && s.length > 0);
+}
+
+export function loadSettings(env: Env, readFile = (path: string) => readFileSync(path, 'utf8')): Settings {
+  const registry = loadRegistry(env, readFile);
+  const redis = loadRedisSettings(env);
   const keyPrefix = env[ENV.keyPrefix] ?? DEFAULT_KEY_PREFIX;
   if (!KEY_PREFIX_PATTERN.test(keyPrefix)) {
     throw new ConfigError(
@@ -93,12 +139,10 @@ export function loadSettings(env: Env, readFile = (path: string) => readFileSync
       'braces and colons are reserved for the key layout',
     );
   }
-  const caCert = env[ENV.redisCaCert] || undefined;
-  const password = env[ENV.redisAuth] || undefined;
   const rejectsTopic = env[ENV.rejectsTopic] || undefined;
   return {
     registry,
-    redis: { url, ...(password ? { password } : {}), ...(caCert ? { caCert } : {}) },
+    redis,
     keyPrefix,
     maxImagesPerEvent: integerSetting(env, ENV.maxImagesPerEvent, 100_000, 1, 100_000_000),
     ...(rejectsTopic ? { rejectsTopic } : {}),

@@ -4,17 +4,24 @@
  * fast (no offline queue, short timeouts, one retry) so a dead Redis turns into a quick
  * RedisUnavailable instead of a hung invocation. TLS with the server CA for Memorystore.
  */
-import type { Redis, RedisOptions } from 'ioredis';
-import type { RedisSettings } from '../config/settings.js';
+import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+import { parseRedisUrl } from '../config/redis-url.js';
+import type { RedisMode, RedisSettings } from '../config/settings.js';
 import { RedisUnavailable } from '../errors.js';
 
+/** A standalone client or a Redis Cluster client: the commands prescaler sends work on both. */
+export type RedisClient = Redis | Cluster;
+
 export function redisOptions(settings: RedisSettings): RedisOptions {
-  const url = new URL(settings.url);
-  const tls = url.protocol === 'rediss:' || settings.caCert !== undefined;
+  const url = parseRedisUrl(settings.url, 'REDIS_URL', settings.mode === 'cluster');
+  const tls = url.tls || settings.caCert !== undefined;
+  const password = url.password ?? settings.password;
   return {
-    host: url.hostname,
-    port: Number(url.port || 6379),
-    ...(settings.password ? { password: settings.password } : {}),
+    host: url.host,
+    port: url.port,
+    ...(url.username ? { username: url.username } : {}),
+    ...(password ? { password } : {}),
+    db: url.db,
     // Memorystore's certificate names the instance's IP address, which Node checks against host.
     ...(tls ? { tls: settings.caCert ? { ca: settings.caCert } : {} } : {}),
     // RESP2, as ioredis 5 spoke: every Memorystore version answers it (HELLO needs Redis 6), and
@@ -29,14 +36,32 @@ export function redisOptions(settings: RedisSettings): RedisOptions {
   };
 }
 
+/** Options of the cluster client: the node options above for every node, same fail-fast rules. */
+export function clusterOptions(options: RedisOptions): ClusterOptions {
+  const { host: _host, port: _port, db: _db, lazyConnect: _lazy, retryStrategy: _retry, ...node } = options;
+  return {
+    redisOptions: node,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRedirections: 16,
+    slotsRefreshTimeout: 2000,
+    // Memorystore cluster nodes announce IP addresses; keep them as given (TLS checks the IP).
+    dnsLookup: (address, callback) => callback(null, address),
+    clusterRetryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+  };
+}
+
 /** Holds one lazily connected client; `get()` connects on first use and after a failure. */
 export class RedisHandle {
-  private client: Redis | undefined;
-  private connecting: Promise<Redis> | undefined;
+  private client: RedisClient | undefined;
+  private connecting: Promise<RedisClient> | undefined;
 
-  constructor(private readonly options: RedisOptions) {}
+  constructor(
+    private readonly options: RedisOptions,
+    readonly mode: RedisMode = 'standalone',
+  ) {}
 
-  async get(): Promise<Redis> {
+  async get(): Promise<RedisClient> {
     if (this.client?.status === 'ready') return this.client;
     this.connecting ??= this.connect().finally(() => {
       this.connecting = undefined;
@@ -44,12 +69,23 @@ export class RedisHandle {
     return this.connecting;
   }
 
-  private async connect(): Promise<Redis> {
+  private async connect(): Promise<RedisClient> {
     if (!this.client) {
       const loaded = await import('ioredis');
       // Bundled by esbuild, the CommonJS package's exports arrive under `default` only.
-      const Redis = loaded.Redis ?? (loaded.default as unknown as { Redis: typeof loaded.Redis }).Redis;
-      this.client = new Redis(this.options);
+      const fromDefault = loaded.default as unknown as {
+        Redis: typeof loaded.Redis;
+        Cluster: typeof loaded.Cluster;
+      };
+      const Redis = loaded.Redis ?? fromDefault.Redis;
+      const Cluster = loaded.Cluster ?? fromDefault.Cluster;
+      this.client =
+        this.mode === 'cluster'
+          ? new Cluster(
+              [{ host: this.options.host ?? '127.0.0.1', port: this.options.port ?? 6379 }],
+              clusterOptions(this.options),
+            )
+          : new Redis(this.options);
       // Errors surface on commands; without a listener ioredis would print every reconnect.
       this.client.on('error', () => undefined);
     }
@@ -91,7 +127,7 @@ export class RedisHandle {
 }
 
 /** Runs a Redis operation, turning connection and command failures into RedisUnavailable. */
-export async function withRedis<T>(handle: RedisHandle, op: (redis: Redis) => Promise<T>): Promise<T> {
+export async function withRedis<T>(handle: RedisHandle, op: (redis: RedisClient) => Promise<T>): Promise<T> {
   const redis = await handle.get();
   try {
     return await op(redis);

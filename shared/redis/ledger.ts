@@ -3,7 +3,7 @@
  * script or one command), whatever the number of batches, so a reconcile pass costs a fixed
  * number of round trips per target.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.js';
 import type { DeadlineWork, WorkSummary } from '../sizing.js';
 import { DEFAULT_KEY_PREFIX, TargetKeys } from './keys.js';
 import { scripts } from './scripts.js';
@@ -108,7 +108,7 @@ export class Ledger {
 
   /** Registers a batch (idempotent per target and batchId) and returns the target's work. */
   async register(
-    redis: Redis,
+    redis: RedisClient,
     target: string,
     batch: { batchId: string; images: number; deadlineMs?: number | undefined },
     nowMs: number,
@@ -128,19 +128,36 @@ export class Ledger {
   }
 
   /**
+   * Waits until `replicas` replicas hold every write made so far on this connection (WAIT), on
+   * the node holding the target's keys (a pipeline goes where its key's slot lives); returns how
+   * many confirmed within `timeoutMs`.
+   */
+  async confirm(redis: RedisClient, target: string, replicas: number, timeoutMs: number): Promise<number> {
+    const results = await redis.pipeline().exists(this.keys(target).total).wait(replicas, timeoutMs).exec();
+    const [, waited] = results ?? [];
+    if (waited?.[0]) throw waited[0];
+    return Number(waited?.[1] ?? 0);
+  }
+
+  /**
    * The target's open work as the Lua `summarize` counts it (finished batches left out; stalled
    * ones still counted until reconcile expires them), read only: a dry run of `sweepAndRead`.
    */
-  async summary(redis: Redis, target: string, nowMs: number): Promise<WorkSummary> {
+  async summary(redis: RedisClient, target: string, nowMs: number): Promise<WorkSummary> {
     const options = { nowMs, staleMs: Number.MAX_SAFE_INTEGER, windowMs: 0, periodMs: 0, mutate: false };
     return (await this.sweepAndRead(redis, target, options)).work;
   }
 
   /**
-   * Sweeps, then reads: retires finished batches, expires stalled ones and trims old history
-   * (unless `options.mutate` is false), and returns the target's work and history.
+   * Sweeps, then reads: retires finished batches and trims old history (unless `options.mutate`
+   * is false), and returns the target's work, history, stall time and fence generation. Expiry is
+   * `expire`'s, which looks at the whole target.
    */
-  async sweepAndRead(redis: Redis, target: string, options: ReconcileReadOptions): Promise<ReconcileState> {
+  async sweepAndRead(
+    redis: RedisClient,
+    target: string,
+    options: ReconcileReadOptions,
+  ): Promise<ReconcileState> {
     const keys = this.keys(target);
     const raw = (await scripts.reconcile.run(
       redis,
@@ -174,7 +191,7 @@ export class Ledger {
    * (it has Ready pods); without Ready pods it restarts the stale clock instead.
    */
   async expire(
-    redis: Redis,
+    redis: RedisClient,
     target: string,
     options: { nowMs: number; staleMs: number; ready: boolean; mutate: boolean },
   ): Promise<Expiry> {
@@ -200,7 +217,7 @@ export class Ledger {
    * Records a scale-in before it is written, if the fence still stands: no registration added
    * work since `record.generation` was read. Returns false (and records nothing) otherwise.
    */
-  async recordScaleIn(redis: Redis, target: string, record: ScaleInRecord): Promise<boolean> {
+  async recordScaleIn(redis: RedisClient, target: string, record: ScaleInRecord): Promise<boolean> {
     const keys = this.keys(target);
     const [recorded] = (await scripts.scaleIn.run(
       redis,
@@ -211,17 +228,17 @@ export class Ledger {
   }
 
   /** Takes back a recorded scale-in whose write was refused (so it removed nothing). */
-  async unrecordScaleIn(redis: Redis, target: string, record: ScaleInEvent): Promise<void> {
+  async unrecordScaleIn(redis: RedisClient, target: string, record: ScaleInEvent): Promise<void> {
     await redis.zrem(this.keys(target).scaleIns, `${record.atMs}:${record.from}:${record.to}`);
   }
 
   /** The fence's current generation. */
-  async generation(redis: Redis, target: string): Promise<number> {
+  async generation(redis: RedisClient, target: string): Promise<number> {
     return Number((await redis.get(this.keys(target).gen)) ?? 0);
   }
 
   /** Remembers a decision (window entry, scale-in history, recent-decisions list). */
-  async record(redis: Redis, target: string, record: DecisionRecord): Promise<void> {
+  async record(redis: RedisClient, target: string, record: DecisionRecord): Promise<void> {
     const keys = this.keys(target);
     await scripts.record.run(redis, [keys.window, keys.scaleIns, keys.decisions], recordArgs(record));
   }
@@ -230,7 +247,7 @@ export class Ledger {
    * Images in flight per pod, from the workers' heartbeats (the plain one plus the pod's live
    * holders); pods without either are idle.
    */
-  async inFlight(redis: Redis, target: string, pods: readonly string[]): Promise<Map<string, number>> {
+  async inFlight(redis: RedisClient, target: string, pods: readonly string[]): Promise<Map<string, number>> {
     const result = new Map<string, number>();
     if (pods.length === 0) return result;
     const keys = this.keys(target);
@@ -243,7 +260,11 @@ export class Ledger {
     return result;
   }
 
-  async recentDecisions(redis: Redis, target: string, count = 10): Promise<Array<Record<string, unknown>>> {
+  async recentDecisions(
+    redis: RedisClient,
+    target: string,
+    count = 10,
+  ): Promise<Array<Record<string, unknown>>> {
     const raw = await redis.lrange(this.keys(target).decisions, 0, count - 1);
     return raw.map((line) => JSON.parse(line) as Record<string, unknown>);
   }

@@ -8,16 +8,26 @@
  * (within the pod's terminationGracePeriodSeconds), reports them, and deletes its heartbeat.
  * `drainOnSigterm` wires that to a worker's own stop and drain functions.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.js';
 import { DEFAULT_KEY_PREFIX, holderMember, TargetKeys } from './keys.js';
 
 export const DEFAULT_HEARTBEAT_SECONDS = 30;
+
+/**
+ * The progress contract, as data: the commands a worker sends and the keys it writes (patterns
+ * over one target's keys). A worker's Redis ACL is built from this (acl.ts), so it follows the
+ * contract when the contract changes.
+ */
+export const PROGRESS_CONTRACT = {
+  commands: ['HINCRBY', 'SET', 'DEL', 'TIME', 'MULTI', 'EXEC', 'ZREMRANGEBYSCORE', 'ZADD', 'PEXPIRE', 'ZREM'],
+  keys: (keys: TargetKeys): string[] => [keys.done, keys.failed, keys.pod('*'), keys.holders('*')],
+} as const;
 
 export class ProgressReporter {
   private readonly keys: TargetKeys;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     target: string,
     /** This pod's name: the worker's HOSTNAME. */
     private readonly pod: string,

@@ -9,6 +9,7 @@
 import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
+import { admissionPolicy, clusterProjectIam, functionRoles } from './terraform-kube.js';
 
 /** A block body as hcl2json renders it: attributes as values, nested blocks as arrays of bodies. */
 export type Body = Readonly<Record<string, unknown>>;
@@ -32,7 +33,7 @@ export interface Resource {
   readonly body: Body;
 }
 
-function isBody(value: unknown): value is Body {
+export function isBody(value: unknown): value is Body {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
@@ -122,7 +123,7 @@ export function text(body: Body | undefined, key: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-function strings(value: unknown): string[] {
+export function strings(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
@@ -156,12 +157,12 @@ const FUNCTION = 'google_cloudfunctions2_function';
 const PUBLIC_PRINCIPALS = ['allUsers', 'allAuthenticatedUsers'];
 const PRIMITIVE_ROLES = ['roles/owner', 'roles/editor', 'roles/viewer'];
 const BROAD_CONTAINER_ROLES = [
+  'roles/container.clusterViewer',
+  'roles/container.viewer',
   'roles/container.admin',
   'roles/container.clusterAdmin',
   'roles/container.developer',
 ];
-/** Roles this deployment may grant project-wide; everything else goes on the resource itself. */
-const PROJECT_ROLES = ['roles/container.clusterViewer'];
 const INVOKER_ROLES = ['roles/run.invoker', 'roles/cloudfunctions.invoker'];
 /** Resources that grant a role on one Cloud Run service / function. */
 const SERVICE_IAM_TYPES = [
@@ -172,18 +173,6 @@ const SERVICE_IAM_TYPES = [
   'google_cloudfunctions2_function_iam_member',
   'google_cloudfunctions2_function_iam_binding',
 ];
-
-/** The Kubernetes RBAC the functions need, and nothing more: "<apiGroup>/<resource>" => verbs. */
-export const RBAC_ALLOWED: Readonly<Record<string, readonly string[]>> = {
-  'apps/deployments/scale': ['get', 'update', 'patch'],
-  'apps/deployments': ['get'],
-  '/pods': ['list', 'patch'],
-  'apps/replicasets': ['list'],
-  'autoscaling/horizontalpodautoscalers': ['get', 'list'],
-  'keda.sh/scaledobjects': ['get', 'list'],
-};
-/** Rules on these must be limited to the registered Deployments by resource_names. */
-const RBAC_NAMED = ['apps/deployments/scale', 'apps/deployments'];
 
 type Check = (hcl: Hcl) => string[];
 
@@ -222,10 +211,7 @@ const roleChecks: Check = (hcl) => {
     const role = text(r.body, 'role') ?? '';
     if (PRIMITIVE_ROLES.includes(role)) out.push(`${r.address}: primitive role ${role}`);
     if (BROAD_CONTAINER_ROLES.includes(role)) {
-      out.push(`${r.address}: ${role} is broader than roles/container.clusterViewer`);
-    }
-    if (/^google_(project|folder|organization)_iam_/.test(r.type) && !PROJECT_ROLES.includes(role)) {
-      out.push(`${r.address}: ${role} granted on a whole project/folder/org; grant it on the resource`);
+      out.push(`${r.address}: ${role} is broader than container.clusters.get`);
     }
   }
   return out;
@@ -357,72 +343,6 @@ const invokers: Check = (hcl) => {
   return out;
 };
 
-const rbac: Check = (hcl) => {
-  const out: string[] = [];
-  for (const r of resources(hcl, (t) => /^kubernetes_cluster_role(_binding)?(_v1)?$/.test(t))) {
-    out.push(`${r.address}: cluster-wide RBAC; use a namespaced Role and RoleBinding`);
-  }
-  for (const role of resources(hcl, (t) => /^kubernetes_role(_v1)?$/.test(t))) {
-    if ('dynamic' in role.body)
-      out.push(`${role.address}: dynamic rule blocks cannot be checked; write rules out`);
-    const seen = new Map<string, Set<string>>();
-    for (const rule of blocks(role.body, 'rule')) {
-      const groups = strings(rule.api_groups);
-      const kinds = strings(rule.resources);
-      const verbs = strings(rule.verbs);
-      if ([...groups, ...kinds, ...verbs].includes('*')) {
-        out.push(`${role.address}: wildcard "*" in a rule`);
-        continue;
-      }
-      for (const group of groups) {
-        for (const kind of kinds) {
-          const key = `${group}/${kind}`;
-          const allowed = RBAC_ALLOWED[key];
-          if (!allowed) {
-            out.push(`${role.address}: grants access to ${key || kind}, which prescaler does not need`);
-            continue;
-          }
-          for (const verb of verbs) {
-            if (!allowed.includes(verb)) out.push(`${role.address}: verb ${verb} on ${key} is not allowed`);
-            else addTo(seen, key, verb);
-          }
-          if (RBAC_NAMED.includes(key) && rule.resource_names === undefined) {
-            out.push(
-              `${role.address}: rule on ${key} has no resource_names (limit it to the registered Deployments)`,
-            );
-          }
-        }
-      }
-    }
-    for (const [key, verbs] of Object.entries(RBAC_ALLOWED)) {
-      const missing = verbs.filter((v) => !seen.get(key)?.has(v));
-      if (missing.length > 0) out.push(`${role.address}: missing ${missing.join(', ')} on ${key}`);
-    }
-  }
-  const functionAccountsSet = new Set(functionFacts(hcl).flatMap((f) => (f.account ? [f.account] : [])));
-  for (const binding of resources(hcl, (t) => /^kubernetes_role_binding(_v1)?$/.test(t))) {
-    const kind = text(block(binding.body, 'role_ref'), 'kind');
-    if (kind !== 'Role') out.push(`${binding.address}: role_ref.kind is ${kind ?? 'unset'}, expected Role`);
-    const bound = new Set<string>();
-    for (const subject of blocks(binding.body, 'subject')) {
-      const accounts = references(subject.name, ACCOUNT);
-      if (text(subject, 'kind') !== 'User' || accounts.length !== 1) {
-        out.push(
-          `${binding.address}: subject ${String(subject.name)} is not a User named by a function's account`,
-        );
-      }
-      for (const a of accounts) bound.add(a);
-    }
-    for (const a of functionAccountsSet) {
-      if (!bound.has(a)) out.push(`${binding.address}: ${a} is not bound`);
-    }
-    for (const a of bound) {
-      if (!functionAccountsSet.has(a)) out.push(`${binding.address}: binds ${a}, which runs no function`);
-    }
-  }
-  return out;
-};
-
 const redis: Check = (hcl) => {
   const out: string[] = [];
   for (const r of resources(hcl, 'google_redis_instance')) {
@@ -444,13 +364,16 @@ const variables: Check = (hcl) => {
   return out;
 };
 
-const CHECKS: readonly Check[] = [
+/** A function, so that terraform-kube.ts (which imports this module) has loaded when it runs. */
+const CHECKS = (): readonly Check[] => [
   noPublicPrincipals,
   roleChecks,
   schedulerOidc,
   functionAccounts,
   invokers,
-  rbac,
+  functionRoles,
+  admissionPolicy,
+  clusterProjectIam,
   redis,
   variables,
   (hcl) => hcl.duplicates.map((address) => `${address}: declared more than once`),
@@ -459,7 +382,7 @@ const CHECKS: readonly Check[] = [
 /** All violations in the configuration in `dir`, each "address: what is wrong". */
 export async function checkTerraform(dir: string): Promise<string[]> {
   const hcl = await loadTerraform(dir);
-  return CHECKS.flatMap((check) => check(hcl));
+  return CHECKS().flatMap((check) => check(hcl));
 }
 
 /** Names of the environment variables a function sets: plain and from Secret Manager. */

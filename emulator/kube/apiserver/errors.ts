@@ -10,10 +10,11 @@ export interface GroupResource {
   readonly resource: string;
 }
 
+/** A cause; reason and field are omitted when empty (omitempty), as admission causes are. */
 export interface StatusCause {
-  readonly reason: string;
+  readonly reason?: string;
   readonly message: string;
-  readonly field: string;
+  readonly field?: string;
 }
 
 export interface StatusDetails {

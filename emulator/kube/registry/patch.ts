@@ -1,7 +1,7 @@
 /**
  * PATCH bodies as the API server applies them: JSON Patch (RFC 6902, through fast-json-patch),
- * JSON merge patch (RFC 7386), strategic merge patch (for the objects served here it merges like a
- * merge patch; `$setElementOrder` directives are dropped) and server-side apply (approximated as a
+ * JSON merge patch (RFC 7386), strategic merge patch (a merge patch whose lists with a merge key,
+ * such as containers by name, merge item by item; `$setElementOrder` directives are dropped) and server-side apply (approximated as a
  * merge of the YAML body). Errors carry the server's status codes and messages: 415 for an unknown
  * Content-Type, 400 for a body that does not decode, 422 for a JSON Patch that does not apply.
  */
@@ -69,6 +69,45 @@ export function mergePatch(target: Json, patch: Json): Json {
     } else {
       result[key] = mergePatch(result[key] ?? null, value);
     }
+  }
+  return result;
+}
+
+/**
+ * The patchMergeKey of the lists served here (k8s.io/api/core/v1/types.go `patchStrategy:"merge"`
+ * tags): a strategic merge patch merges their items by that key instead of replacing the list,
+ * so `kubectl set image` sends one container's image and the others' fields stay.
+ */
+const MERGE_KEYS: Readonly<Record<string, string>> = {
+  containers: 'name',
+  initContainers: 'name',
+  ephemeralContainers: 'name',
+  env: 'name',
+  volumes: 'name',
+  volumeMounts: 'mountPath',
+  imagePullSecrets: 'name',
+  ports: 'containerPort',
+};
+
+/** apimachinery strategicpatch: a merge patch, but lists with a merge key merge item by item. */
+function strategicMerge(target: Json, patch: Json): Json {
+  if (!isObject(patch)) return structuredClone(patch);
+  const result: JsonObject = isObject(target) ? { ...target } : {};
+  for (const [key, value] of Object.entries(patch)) {
+    const mergeKey = MERGE_KEYS[key];
+    const current = result[key];
+    if (value === null) delete result[key];
+    else if (mergeKey !== undefined && Array.isArray(value) && Array.isArray(current)) {
+      const merged = [...current];
+      for (const item of value) {
+        const at = isObject(item)
+          ? merged.findIndex((c) => isObject(c) && c[mergeKey] === item[mergeKey])
+          : -1;
+        if (at === -1) merged.push(structuredClone(item));
+        else merged[at] = strategicMerge(merged[at] ?? null, item);
+      }
+      result[key] = merged;
+    } else result[key] = strategicMerge(current ?? null, value);
   }
   return result;
 }
@@ -142,8 +181,8 @@ export function applyPatch(current: JsonObject, type: PatchContentType, body: st
           `error decoding patch: json: cannot unmarshal ${goKind(patch)} into Go value of type map[string]interface {}`,
         );
       }
-      const effective = type === 'application/merge-patch+json' ? patch : stripDirectives(patch);
-      return mergePatch(current, effective) as JsonObject;
+      if (type === 'application/merge-patch+json') return mergePatch(current, patch) as JsonObject;
+      return strategicMerge(current, stripDirectives(patch)) as JsonObject;
     }
     case 'application/apply-patch+yaml': {
       let patch: unknown;

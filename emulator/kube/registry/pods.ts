@@ -95,7 +95,27 @@ function deleteGrace(call: Call): number | undefined {
 const specUpdateMessage =
   'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
 
-/** PUT or the result of a PATCH on a Pod: only metadata may change; status is the kubelet's. */
+/**
+ * The new spec when it differs from the current one in container images alone, else undefined
+ * (ValidatePodUpdate in pkg/apis/core/validation/validation.go: the new images are copied into the
+ * old spec, which must then equal the new one).
+ */
+function mungedSpec(current: Pod['spec'], next: Json): Pod['spec'] | undefined {
+  if (!isObject(next)) return undefined;
+  const munged = structuredClone(current) as unknown as JsonObject;
+  for (const list of ['containers', 'initContainers'] as const) {
+    const olds = munged[list];
+    const news = next[list];
+    if (!Array.isArray(olds) || !Array.isArray(news) || olds.length !== news.length) continue;
+    olds.forEach((old, i) => {
+      const image = news[i];
+      if (isObject(old) && isObject(image) && typeof image.image === 'string') old.image = image.image;
+    });
+  }
+  return sameJson(munged, next) ? (next as unknown as Pod['spec']) : undefined;
+}
+
+/** PUT or the result of a PATCH on a Pod: metadata and container images may change; status is the kubelet's. */
 function updatePod(deps: RegistryDeps, entry: PodEntry, raw: Json, call: Call): Pod {
   const current = entry.object;
   const name = current.metadata.name;
@@ -124,12 +144,11 @@ function updatePod(deps: RegistryDeps, entry: PodEntry, raw: Json, call: Call): 
   }
   dropEmptyMaps(metadata);
   const errors = validateMeta(metadata, true);
-  if (raw.spec !== undefined && !sameJson(raw.spec, current.spec)) {
-    errors.push(fieldForbidden('spec', specUpdateMessage));
-  }
-  if (errors.length > 0) throw invalid(podKind, name, errors);
-  if (sameJson(metadata, current.metadata)) return current;
-  const next: Pod = { ...current, metadata };
+  const spec = raw.spec === undefined ? current.spec : mungedSpec(current.spec, raw.spec);
+  if (spec === undefined) errors.push(fieldForbidden('spec', specUpdateMessage));
+  if (errors.length > 0 || spec === undefined) throw invalid(podKind, name, errors);
+  if (sameJson(metadata, current.metadata) && sameJson(spec, current.spec)) return current;
+  const next: Pod = { ...current, metadata, spec };
   admit(deps, call, 'UPDATE', name, next, current);
   deps.store.changePod(entry, next);
   deps.controllers.podChanged(entry);

@@ -7,6 +7,7 @@ import { RedisRejectSink } from '../../../shared/rejects.js';
 import { rejectedKey } from '../../../shared/redis/keys.js';
 import { handlePrescale, type PrescaleDeps } from '../../../functions/prescale.js';
 import { FakeScaleApi } from '../../support/fake-scale-api.js';
+import { RedisCluster } from '../../support/redis-cluster.js';
 import { RedisServer } from '../../../emulator/stack/redis-server.js';
 import { localSettings } from '../../../emulator/stack/settings.js';
 import { createDeps } from '../../../functions/deps.js';
@@ -20,14 +21,20 @@ const message = (event: unknown, id: string = randomUUID()) => ({
   attributes: { source: 'test' },
 });
 
-describe('prescale handler (real Redis, fake Kubernetes API)', () => {
-  let server: RedisServer;
+/** A standalone redis-server, and a real 3-master Redis Cluster (REDIS_MODE=cluster). */
+const MODES = [
+  { mode: 'standalone' as const, start: () => RedisServer.start() },
+  { mode: 'cluster' as const, start: () => RedisCluster.start() },
+];
+
+describe.each(MODES)('prescale handler (real Redis $mode, fake Kubernetes API)', ({ mode, start }) => {
+  let server: RedisServer | RedisCluster;
   let deps: PrescaleDeps;
   let kube: FakeScaleApi;
   let logger: MemoryLogger;
 
   beforeAll(async () => {
-    server = await RedisServer.start();
+    server = await start();
   });
   afterAll(async () => {
     await deps.redis.close();
@@ -37,7 +44,7 @@ describe('prescale handler (real Redis, fake Kubernetes API)', () => {
     if (!server.running) await server.restart();
     if (deps) await deps.redis.close();
     const prefix = `t${randomUUID().slice(0, 8)}`;
-    const settings = localSettings(
+    let settings = localSettings(
       {
         [T]: {
           cluster: { kubeconfig: '/unused' },
@@ -50,6 +57,7 @@ describe('prescale handler (real Redis, fake Kubernetes API)', () => {
       server.url,
       prefix,
     );
+    settings = { ...settings, redis: { ...settings.redis, mode } };
     kube = new FakeScaleApi();
     kube.add(ref, 1);
     logger = new MemoryLogger();

@@ -20,6 +20,7 @@ import { ProcessGroup, type Child } from '../../../emulator/stack/processes.js';
 import { createPushSubscription, emulatorClient, pushEndpoint } from '../../../emulator/stack/pubsub.js';
 import { startFunction, startPubSubEmulator } from '../../../emulator/stack/services.js';
 import { repoRoot } from '../../../emulator/stack/stack.js';
+import { roleRules } from '../../../shared/kube/rbac-rules.js';
 import { rejectedKey, TargetKeys } from '../../../shared/redis/keys.js';
 import { RedisServer } from '../../../emulator/stack/redis-server.js';
 
@@ -38,24 +39,9 @@ const TARGETS = {
 } as const;
 const deploymentOf = (target: string) => target.split('/')[1] as string;
 
-/** The Terraform Role (terraform/rbac.tf), for the registered Deployments of the namespace. */
-const roleRules = (deployments: string[]): Rule[] => [
-  {
-    apiGroups: ['apps'],
-    resources: ['deployments/scale'],
-    verbs: ['get', 'update', 'patch'],
-    namespaces: [NS],
-    resourceNames: deployments,
-  },
-  {
-    apiGroups: ['apps'],
-    resources: ['deployments'],
-    verbs: ['get'],
-    namespaces: [NS],
-    resourceNames: deployments,
-  },
-  { apiGroups: [''], resources: ['pods'], verbs: ['list', 'patch'], namespaces: [NS] },
-];
+/** The prescale function's Role (shared/kube/rbac-rules.ts), for the registered Deployments. */
+const prescaleRules = (deployments: string[]): Rule[] =>
+  roleRules('prescale', deployments).map((r) => ({ ...r, namespaces: [NS] }));
 
 function manifest(name: string): string {
   return stringify({
@@ -103,7 +89,7 @@ describe('prescale through the Pub/Sub emulator, a Functions Framework process a
 
     const deployments = Object.values(TARGETS).map(deploymentOf);
     kube = await KubeEmulator.start({
-      rbac: [{ name: USER, token: `token-${randomUUID()}`, rules: roleRules(deployments) }],
+      rbac: [{ name: USER, token: `token-${randomUUID()}`, rules: prescaleRules(deployments) }],
     });
     kube.applyManifest(`apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${NS}\n`);
     for (const name of deployments) kube.applyManifest(manifest(name));

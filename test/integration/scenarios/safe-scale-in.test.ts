@@ -66,7 +66,7 @@ describe('safe scale-in scenarios', () => {
   beforeAll(async () => {
     server = await RedisServer.start();
     redis = new RedisHandle(redisOptions({ url: server.url }));
-    client = await redis.get();
+    client = (await redis.get()) as Redis;
     emulator = await KubeEmulator.start({
       clock,
       busyProbe: async (pod) =>

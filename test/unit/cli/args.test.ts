@@ -34,7 +34,7 @@ describe('parseCommand', () => {
     [['progress', '--target', 'a/b/c', '--batch', 'b1', '--done', '1', '--failed=-2'], '--failed: "-2"'],
     [
       ['progress', '--target', 'a/b/c', '--batch', 'b1', '--done', '1', '--redis', 'http://x'],
-      '--redis: "http://x"',
+      '--redis = "http://x/": scheme "http:" is not supported',
     ],
     [['status', '--decisions', '99'], '--decisions: "99" must be an integer from 0 to 50'],
     [['status', '--target', 'nope'], '--target: "nope"'],
@@ -82,6 +82,7 @@ describe('parseCommand', () => {
     ).toEqual({
       command: 'progress',
       redisUrl: 'redis://127.0.0.1:7000',
+      redisMode: 'standalone',
       prefix: 'p1',
       target: 'a/b/c',
       batchId: 'b1',

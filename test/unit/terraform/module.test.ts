@@ -63,8 +63,13 @@ describe('terraform module', () => {
         'google_secret_manager_secret.redis_auth',
         'google_vpc_access_connector.functions',
         'google_storage_bucket.source',
-        'kubernetes_role_v1.prescaler',
-        'kubernetes_role_binding_v1.prescaler',
+        'kubernetes_role_v1.prescale',
+        'kubernetes_role_v1.reconcile',
+        'kubernetes_role_binding_v1.prescale',
+        'kubernetes_role_binding_v1.reconcile',
+        'kubernetes_manifest.pod_policy',
+        'kubernetes_manifest.pod_policy_binding',
+        'google_project_iam_custom_role.cluster_get',
         'google_monitoring_alert_policy.reconcile_failures',
       ]),
     );
@@ -186,12 +191,12 @@ describe('checkTerraform on deliberately broken copies', () => {
       breakage: 'a delete verb on pods',
       mutate: (dir) =>
         edit(dir, 'rbac.tf', 'verbs      = ["list", "patch"]', 'verbs = ["list", "patch", "delete"]'),
-      expected: /^kubernetes_role_v1\.prescaler: verb delete on \/pods is not allowed$/,
+      expected: /^kubernetes_role_v1\.reconcile: verb delete on \/pods is not allowed for reconcile$/,
     },
     {
       breakage: 'a wildcard verb',
       mutate: (dir) => edit(dir, 'rbac.tf', 'verbs          = ["get"]', 'verbs = ["*"]'),
-      expected: /^kubernetes_role_v1\.prescaler: wildcard "\*" in a rule$/,
+      expected: /^kubernetes_role_v1\.reconcile: wildcard "\*" in a rule$/,
     },
     {
       breakage: 'scale rights on every Deployment of the namespace',
@@ -202,12 +207,47 @@ describe('checkTerraform on deliberately broken copies', () => {
           /(resources\s+= \["deployments\/scale"\]\n)\s*resource_names\s*= each\.value\n/,
           '$1',
         ),
-      expected: /^kubernetes_role_v1\.prescaler: rule on apps\/deployments\/scale has no resource_names/,
+      expected: /^kubernetes_role_v1\.prescale: rule on apps\/deployments\/scale has no resource_names/,
     },
     {
-      breakage: 'a missing verb (scale-in could not patch)',
-      mutate: (dir) => edit(dir, 'rbac.tf', 'verbs          = ["get", "update", "patch"]', 'verbs = ["get"]'),
-      expected: /^kubernetes_role_v1\.prescaler: missing update, patch on apps\/deployments\/scale$/,
+      breakage: 'patch on deployments/scale',
+      mutate: (dir) =>
+        edit(dir, 'rbac.tf', 'verbs          = ["get", "update"]', 'verbs = ["get", "update", "patch"]'),
+      expected: /^kubernetes_role_v1\.prescale: patch on deployments\/scale, which nothing uses$/,
+    },
+    {
+      breakage: 'a missing verb (scale-up could not write)',
+      mutate: (dir) => edit(dir, 'rbac.tf', 'verbs          = ["get", "update"]', 'verbs = ["get"]'),
+      expected: /^kubernetes_role_v1\.prescale: missing update on apps\/deployments\/scale$/,
+    },
+    {
+      breakage: 'pod rights in the prescale Role',
+      mutate: (dir) =>
+        edit(
+          dir,
+          'rbac.tf',
+          /(verbs\s+= \["get", "update"\]\n {2}\}\n)/,
+          '$1\n  rule {\n    api_groups = [""]\n    resources = ["pods"]\n    verbs = ["list", "patch"]\n  }\n',
+        ),
+      expected:
+        /^kubernetes_role_v1\.prescale: grants list, patch on \/pods, which the prescale function does not use$/,
+    },
+    {
+      breakage: 'the autoscaler read rule missing from reconcile',
+      mutate: (dir) => edit(dir, 'rbac.tf', /\n {2}rule \{\n\s*api_groups = \["keda\.sh"\][^}]*\}\n/, '\n'),
+      expected: /^kubernetes_role_v1\.reconcile: missing the rule on keda\.sh\/scaledobjects$/,
+    },
+    {
+      breakage: 'one Role bound to both accounts',
+      mutate: (dir) =>
+        edit(
+          dir,
+          'rbac.tf',
+          /(name\s+= google_service_account\.prescale\.email\n {2}\}\n)/,
+          '$1\n  subject {\n    api_group = "rbac.authorization.k8s.io"\n    kind = "User"\n    name = google_service_account.reconcile.email\n  }\n',
+        ),
+      expected:
+        /^kubernetes_role_v1\.prescale: bound to both prescale and reconcile; each function needs a Role of its own$/,
     },
     {
       breakage: 'create rights on secrets',
@@ -218,7 +258,8 @@ describe('checkTerraform on deliberately broken copies', () => {
           /(\n {2}lifecycle \{)/,
           '\n  rule {\n    api_groups = [""]\n    resources = ["secrets"]\n    verbs = ["create"]\n  }\n$1',
         ),
-      expected: /^kubernetes_role_v1\.prescaler: grants access to \/secrets/,
+      expected:
+        /^kubernetes_role_v1\.prescale: grants create on \/secrets, which the prescale function does not use/,
     },
     {
       breakage: 'a ClusterRole',
@@ -244,7 +285,54 @@ describe('checkTerraform on deliberately broken copies', () => {
           'name      = google_service_account.reconcile.email',
           'name = "someone@example.com"',
         ),
-      expected: /^kubernetes_role_binding_v1\.prescaler: subject someone@example\.com is not a User/,
+      expected: /^kubernetes_role_binding_v1\.reconcile: subject someone@example\.com is not a User/,
+    },
+    {
+      breakage: 'no admission policy created',
+      mutate: (dir) =>
+        edit(dir, 'admission.tf', /resource "kubernetes_manifest" "pod_policy" \{[\s\S]*?\n\}\n/, ''),
+      expected: /^local\.admission_policy: no kubernetes_manifest creates it$/,
+    },
+    {
+      breakage: 'no admission policy binding created',
+      mutate: (dir) =>
+        edit(dir, 'admission.tf', /resource "kubernetes_manifest" "pod_policy_binding" \{[\s\S]*?\n\}\n/, ''),
+      expected: /^local\.admission_policy_binding: no kubernetes_manifest creates it$/,
+    },
+    {
+      breakage: 'the admission policy not naming the reconcile identity',
+      mutate: (dir) => edit(dir, 'admission-policy.tf', ", '${local.function_users.reconcile}'", ''),
+      expected: /^local\.admission_policy: matchConditions do not name the reconcile identity$/,
+    },
+    {
+      breakage: 'the admission policy binding only warning',
+      mutate: (dir) =>
+        edit(dir, 'admission-policy.tf', 'validationActions = ["Deny"]', 'validationActions = ["Warn"]'),
+      expected: /^local\.admission_policy_binding: validationActions do not include Deny$/,
+    },
+    {
+      breakage: 'project-wide roles/container.clusterViewer',
+      mutate: (dir) =>
+        edit(
+          dir,
+          'iam.tf',
+          'role    = google_project_iam_custom_role.cluster_get[each.value.project].name',
+          'role    = "roles/container.clusterViewer"',
+        ),
+      expected:
+        /^google_project_iam_member\.cluster_get: roles\/container\.clusterViewer granted on a whole project/,
+    },
+    {
+      breakage: 'the custom role holding more than clusters.get',
+      mutate: (dir) =>
+        edit(
+          dir,
+          'iam.tf',
+          '["container.clusters.get"]',
+          '["container.clusters.get", "container.pods.list"]',
+        ),
+      expected:
+        /^google_project_iam_custom_role\.cluster_get: permissions container\.pods\.list beyond container\.clusters\.get$/,
     },
     {
       breakage: 'Redis without AUTH',
@@ -272,9 +360,15 @@ describe('checkTerraform on deliberately broken copies', () => {
       expected: /^google_project_iam_member\.editor: primitive role roles\/editor$/,
     },
     {
-      breakage: 'container.developer instead of clusterViewer',
-      mutate: (dir) => edit(dir, 'iam.tf', '"roles/container.clusterViewer"', '"roles/container.developer"'),
-      expected: /^google_project_iam_member\.cluster_viewer: roles\/container\.developer is broader/,
+      breakage: 'container.developer instead of the custom role',
+      mutate: (dir) =>
+        edit(
+          dir,
+          'iam.tf',
+          'role    = google_project_iam_custom_role.cluster_get[each.value.project].name',
+          'role    = "roles/container.developer"',
+        ),
+      expected: /^google_project_iam_member\.cluster_get: roles\/container\.developer is broader/,
     },
     {
       breakage: 'the secret readable project-wide',

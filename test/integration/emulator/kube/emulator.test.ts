@@ -121,7 +121,12 @@ describe('manifests', () => {
     const applied = emu.applyManifest(
       `${manifest('a', 2)}---\napiVersion: v1\nkind: Service\nmetadata: { name: a, namespace: jobs }\n---\n${manifest('b', 1)}`,
     );
-    expect(applied).toEqual({ deployments: ['jobs/a', 'jobs/b'], namespaces: [], skipped: ['Service/a'] });
+    expect(applied).toEqual({
+      deployments: ['jobs/a', 'jobs/b'],
+      namespaces: [],
+      policies: [],
+      skipped: ['Service/a'],
+    });
     await emu.tick();
     const first = emu.getDeployment('jobs', 'a');
     expect(first?.metadata.generation).toBe(1);

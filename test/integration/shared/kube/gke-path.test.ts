@@ -6,7 +6,6 @@
  * verifying its certificate against the CA the fake handed out. The emulator's user for that
  * token has exactly the functions' Role in one namespace.
  */
-import { otherOwnerRules } from '../../../../emulator/stack/targets.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -24,6 +23,7 @@ import { scaleUpTo, type ScaleRef } from '../../../../shared/kube/scale-api.js';
 import { KubeEmulator, type Rule } from '../../../../emulator/kube/index.js';
 import { createCertificates } from '../../../../emulator/kube/tls.js';
 import { FakeContainerApi } from '../../../support/fake-container-api.js';
+import { roleRules } from '../../../../shared/kube/rbac-rules.js';
 
 const NS = 'tf-serving';
 const REF: ScaleRef = { namespace: NS, deployment: 'image-classifier-resnet101' };
@@ -36,18 +36,11 @@ const OTHER_CA: GkeCluster = { project: 'my-project', location: 'europe-west1', 
 const HOUR = 60 * 60_000;
 const MINUTE = 60_000;
 
-/** The functions' Role (terraform rbac), bound in the target namespace only. */
-const FUNCTION_ROLE: Rule[] = [
-  {
-    apiGroups: ['apps'],
-    resources: ['deployments/scale'],
-    verbs: ['get', 'update', 'patch'],
-    namespaces: [NS],
-  },
-  { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get'], namespaces: [NS] },
-  { apiGroups: [''], resources: ['pods'], verbs: ['list', 'patch'], namespaces: [NS] },
-  ...otherOwnerRules(NS),
-];
+/** The reconcile function's Role (shared/kube/rbac-rules.ts), bound in the target namespace only. */
+const FUNCTION_ROLE: Rule[] = roleRules('reconcile', [REF.deployment]).map((r) => ({
+  ...r,
+  namespaces: [NS],
+}));
 
 type ContainerAuthClient = NonNullable<ClusterAccessOptions['containerOptions']>['authClient'];
 

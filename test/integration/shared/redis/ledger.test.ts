@@ -1,21 +1,49 @@
-import { beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+import { RedisServer } from '../../../../emulator/stack/redis-server.js';
+import type { RedisClient } from '../../../../shared/redis/client.js';
 import { Ledger } from '../../../../shared/redis/ledger.js';
 import { ProgressReporter } from '../../../../shared/redis/progress.js';
-import { redisForSuite } from '../../../support/redis-suite.js';
+import { RedisCluster } from '../../../support/redis-cluster.js';
 
 const T = 'acme/resnet101/v1';
 const NOW = 1_700_000_000_000;
 const READ = { staleMs: 60_000, windowMs: 30_000, periodMs: 15_000, mutate: true };
 
-describe('Ledger on a real Redis', () => {
-  const suite = redisForSuite();
-  let redis: Redis;
+/** A standalone redis-server, and a real 3-master Redis Cluster through the cluster client. */
+const MODES = [
+  {
+    mode: 'standalone',
+    start: async () => {
+      const server = await RedisServer.start();
+      return { client: new Redis(server.port, '127.0.0.1') as RedisClient, stop: () => server.stop() };
+    },
+  },
+  {
+    mode: 'cluster',
+    start: async () => {
+      const cluster = await RedisCluster.start();
+      const client = new Cluster([{ host: '127.0.0.1', port: cluster.nodes[0]?.port ?? 0 }]);
+      await client.ping();
+      return { client: client as RedisClient, stop: () => cluster.stop() };
+    },
+  },
+] as const;
+
+describe.each(MODES)('Ledger on a real Redis ($mode)', ({ start }) => {
+  let stop: () => Promise<void>;
+  let redis: RedisClient;
   let ledger: Ledger;
 
+  beforeAll(async () => {
+    ({ client: redis, stop } = await start());
+  });
+  afterAll(async () => {
+    redis.disconnect();
+    await stop();
+  });
   beforeEach(() => {
-    redis = suite.redis;
     ledger = new Ledger(`t-${randomUUID().slice(0, 8)}`);
   });
 
@@ -43,7 +71,9 @@ describe('Ledger on a real Redis', () => {
 
   it('keeps every key of a target in one hash slot', async () => {
     await ledger.register(redis, T, { batchId: 'b1', images: 1 }, NOW);
-    const keys = await redis.keys(`${ledger.prefix}:*`);
+    // KEYS reads one node: on a cluster, ask every master.
+    const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+    const keys = (await Promise.all(nodes.map((n) => n.keys(`${ledger.prefix}:*`)))).flat();
     expect(keys.length).toBeGreaterThan(0);
     // Redis Cluster hashes only the text between the first { and the next }.
     const tags = new Set(keys.map((key) => /\{([^}]*)\}/.exec(key)?.[1]));

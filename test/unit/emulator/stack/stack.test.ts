@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { parseRegistry } from '../../../../shared/config/registry.js';
+import { roleRules } from '../../../../shared/kube/rbac-rules.js';
 import { annotations } from '../../../../emulator/kube/index.js';
 import { parseDecision } from '../../../../emulator/stack/decisions.js';
 import { checkPrerequisites, MissingPrerequisites } from '../../../../emulator/stack/prerequisites.js';
@@ -81,38 +82,22 @@ describe('stack manifests and registry', () => {
     expect(registry.size).toBe(STACK_TARGETS.length);
   });
 
-  it('grants the functions exactly the Terraform Role, per namespace and Deployment', () => {
-    const rules = functionRules([resnet]);
-    expect(rules).toEqual([
+  it('grants each function its own Role, per namespace and Deployment', () => {
+    expect(functionRules([resnet], 'prescale')).toEqual([
       {
         apiGroups: ['apps'],
         resources: ['deployments/scale'],
-        verbs: ['get', 'update', 'patch'],
-        namespaces: ['tf-serving'],
+        verbs: ['get', 'update'],
         resourceNames: ['image-classifier-resnet101'],
-      },
-      {
-        apiGroups: ['apps'],
-        resources: ['deployments'],
-        verbs: ['get'],
-        namespaces: ['tf-serving'],
-        resourceNames: ['image-classifier-resnet101'],
-      },
-      { apiGroups: [''], resources: ['pods'], verbs: ['list', 'patch'], namespaces: ['tf-serving'] },
-      { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['list'], namespaces: ['tf-serving'] },
-      {
-        apiGroups: ['autoscaling'],
-        resources: ['horizontalpodautoscalers'],
-        verbs: ['get', 'list'],
-        namespaces: ['tf-serving'],
-      },
-      {
-        apiGroups: ['keda.sh'],
-        resources: ['scaledobjects'],
-        verbs: ['get', 'list'],
         namespaces: ['tf-serving'],
       },
     ]);
+    const reconcile = functionRules(STACK_TARGETS, 'reconcile');
+    for (const t of STACK_TARGETS) {
+      expect(reconcile.filter((r) => r.namespaces?.includes(t.namespace))).toEqual(
+        roleRules('reconcile', [t.deployment]).map((r) => ({ ...r, namespaces: [t.namespace] })),
+      );
+    }
   });
 });
 
