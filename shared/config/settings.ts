@@ -26,7 +26,7 @@ export interface Settings {
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-function integerSetting(env: Env, name: string, fallback: number, min: number, max: number): number {
+export function integerSetting(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
@@ -67,8 +67,8 @@ function loadRegistry(env: Env, readFile: (path: string) => string): Registry {
   );
 }
 
-export function loadSettings(env: Env, readFile = (path: string) => readFileSync(path, 'utf8')): Settings {
-  const registry = loadRegistry(env, readFile);
+/** REDIS_URL, validated (default `redis://127.0.0.1:6379`). */
+export function redisUrlSetting(env: Env): string {
   const url = env[ENV.redisUrl] ?? 'redis://127.0.0.1:6379';
   if (!/^rediss?:\/\/[^/\s]+/.test(url)) {
     throw new ConfigError(
@@ -76,6 +76,11 @@ export function loadSettings(env: Env, readFile = (path: string) => readFileSync
       'use rediss:// for Memorystore with in-transit encryption',
     );
   }
+  return url;
+}
+
+/** PRESCALER_KEY_PREFIX, validated (default `prescaler`). */
+export function keyPrefixSetting(env: Env): string {
   const keyPrefix = env[ENV.keyPrefix] ?? 'prescaler';
   if (!/^[A-Za-z0-9._-]{1,40}$/.test(keyPrefix)) {
     throw new ConfigError(
@@ -83,6 +88,13 @@ export function loadSettings(env: Env, readFile = (path: string) => readFileSync
       'braces and colons are reserved for the key layout',
     );
   }
+  return keyPrefix;
+}
+
+export function loadSettings(env: Env, readFile = (path: string) => readFileSync(path, 'utf8')): Settings {
+  const registry = loadRegistry(env, readFile);
+  const url = redisUrlSetting(env);
+  const keyPrefix = keyPrefixSetting(env);
   const caCert = env[ENV.redisCaCert] || undefined;
   const password = env[ENV.redisAuth] || undefined;
   const rejectsTopic = env[ENV.rejectsTopic] || undefined;
