@@ -40,6 +40,11 @@ const RESPONSE_PSEUDO = new Set([':status']);
 /** Per-stream and per-connection flow-control windows: room for a 1 MiB message in flight. */
 const STREAM_WINDOW = 1 << 20;
 const SESSION_WINDOW = 16 << 20;
+/**
+ * Node's bound on a session's buffered memory (default 10 MB): beyond it, new streams are refused
+ * with ENHANCE_YOUR_CALM. Flow control already bounds what a session holds (the windows above).
+ */
+const SESSION_MEMORY_MB = 128;
 
 function forwarded(headers: IncomingHttpHeaders, keepPseudo: (name: string) => boolean): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
@@ -94,12 +99,15 @@ export class H2Proxy {
     private readonly tracker: Tracker,
     private readonly metrics: AgentMetrics,
   ) {
-    this.server = createServer({ settings: { initialWindowSize: STREAM_WINDOW } });
+    this.server = createServer({
+      settings: { initialWindowSize: STREAM_WINDOW },
+      maxSessionMemory: SESSION_MEMORY_MB,
+    });
     this.server.on('session', (session) => {
       this.sessions.add(session);
       session.once('close', () => this.sessions.delete(session));
       session.on('error', () => undefined);
-      session.once('connect', () => session.setLocalWindowSize(SESSION_WINDOW));
+      session.setLocalWindowSize(SESSION_WINDOW);
       if (this.draining) session.close();
     });
     this.server.on('stream', (stream, headers) => this.handle(stream, headers));
@@ -135,6 +143,7 @@ export class H2Proxy {
     if (this.upstream && !this.upstream.closed && !this.upstream.destroyed) return this.upstream;
     const session = connect(`http://${this.route.upstreamHost}:${this.route.upstreamPort}`, {
       settings: { initialWindowSize: STREAM_WINDOW },
+      maxSessionMemory: SESSION_MEMORY_MB,
     });
     session.on('error', () => undefined);
     session.once('connect', () => session.setLocalWindowSize(SESSION_WINDOW));
