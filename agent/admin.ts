@@ -14,6 +14,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { InFlight } from './inflight.js';
 import type { AgentMetrics } from './metrics.js';
+import { CONTENT_TYPE } from './prometheus.js';
 
 export const MAX_DRAIN_SECONDS = 86_400;
 
@@ -71,8 +72,8 @@ export class AdminServer {
           inFlight: this.inFlight.requests,
         });
       case '/metrics': {
-        const text = await this.metrics.registry.metrics();
-        res.writeHead(200, { 'content-type': this.metrics.registry.contentType });
+        const text = this.metrics.registry.text();
+        res.writeHead(200, { 'content-type': CONTENT_TYPE, 'content-length': Buffer.byteLength(text) });
         res.end(text);
         return;
       }

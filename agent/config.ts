@@ -14,14 +14,14 @@
  */
 import { ConfigError } from '../shared/errors.js';
 import { ENV } from '../shared/config/env.js';
-import { TARGET_NAME } from '../shared/config/registry.js';
+import type { RedisSettings } from '../shared/config/settings.js';
 import {
   integerSetting,
   keyPrefixSetting,
   redisUrlSetting,
+  TARGET_NAME,
   type Env,
-  type RedisSettings,
-} from '../shared/config/settings.js';
+} from '../shared/config/values.js';
 import { DEFAULT_HEARTBEAT_SECONDS } from '../shared/redis/progress.js';
 
 export const AGENT_ENV = {

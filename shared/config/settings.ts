@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 import { ENV } from './env.js';
 import { parseRegistryJson, type Registry } from './registry.js';
+import { integerSetting, keyPrefixSetting, redisUrlSetting, type Env } from './values.js';
 
 export interface RedisSettings {
   readonly url: string;
@@ -24,20 +25,7 @@ export interface Settings {
   readonly reconcileConcurrency: number;
 }
 
-export type Env = Readonly<Record<string, string | undefined>>;
-
-export function integerSetting(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(
-      `${name} = ${JSON.stringify(raw)}: must be an integer from ${min} to ${max}`,
-      `set ${name} to an integer from ${min} to ${max}, or unset it for the default ${fallback}`,
-    );
-  }
-  return value;
-}
+export type { Env };
 
 function loadRegistry(env: Env, readFile: (path: string) => string): Registry {
   const inline = env[ENV.targets];
@@ -65,30 +53,6 @@ function loadRegistry(env: Env, readFile: (path: string) => string): Registry {
     `no target registry: neither ${ENV.targets} nor ${ENV.targetsFile} is set`,
     `set ${ENV.targets} to the registry JSON (see docs/architecture.md)`,
   );
-}
-
-/** REDIS_URL, validated (default `redis://127.0.0.1:6379`). */
-export function redisUrlSetting(env: Env): string {
-  const url = env[ENV.redisUrl] ?? 'redis://127.0.0.1:6379';
-  if (!/^rediss?:\/\/[^/\s]+/.test(url)) {
-    throw new ConfigError(
-      `${ENV.redisUrl} = ${JSON.stringify(url)}: must be redis://host:port or rediss://host:port`,
-      'use rediss:// for Memorystore with in-transit encryption',
-    );
-  }
-  return url;
-}
-
-/** PRESCALER_KEY_PREFIX, validated (default `prescaler`). */
-export function keyPrefixSetting(env: Env): string {
-  const keyPrefix = env[ENV.keyPrefix] ?? 'prescaler';
-  if (!/^[A-Za-z0-9._-]{1,40}$/.test(keyPrefix)) {
-    throw new ConfigError(
-      `${ENV.keyPrefix} = ${JSON.stringify(keyPrefix)}: must be 1-40 letters, digits, ".", "_" or "-"`,
-      'braces and colons are reserved for the key layout',
-    );
-  }
-  return keyPrefix;
 }
 
 export function loadSettings(env: Env, readFile = (path: string) => readFileSync(path, 'utf8')): Settings {

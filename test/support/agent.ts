@@ -97,7 +97,11 @@ export interface Answer {
 export function send(
   port: number,
   path: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string | AsyncIterable<Buffer> } = {},
+  options: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string | Iterable<Buffer> | AsyncIterable<Buffer>;
+  } = {},
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = request(

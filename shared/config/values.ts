@@ -1,0 +1,50 @@
+/**
+ * Settings read straight from environment variables, without the schema library, so a small
+ * process (the agent) can validate its environment without loading the registry's schemas. Each
+ * error is a ConfigError naming the variable, the value and what is allowed.
+ */
+import { ConfigError } from '../errors.js';
+import { ENV } from './env.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** `product/model/version`: three segments of letters, digits, `.`, `_`, `-`. */
+export const TARGET_NAME =
+  /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}\/[A-Za-z0-9][A-Za-z0-9._-]{0,62}\/[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+export function integerSetting(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(
+      `${name} = ${JSON.stringify(raw)}: must be an integer from ${min} to ${max}`,
+      `set ${name} to an integer from ${min} to ${max}, or unset it for the default ${fallback}`,
+    );
+  }
+  return value;
+}
+
+/** REDIS_URL, validated (default `redis://127.0.0.1:6379`). */
+export function redisUrlSetting(env: Env): string {
+  const url = env[ENV.redisUrl] ?? 'redis://127.0.0.1:6379';
+  if (!/^rediss?:\/\/[^/\s]+/.test(url)) {
+    throw new ConfigError(
+      `${ENV.redisUrl} = ${JSON.stringify(url)}: must be redis://host:port or rediss://host:port`,
+      'use rediss:// for Memorystore with in-transit encryption',
+    );
+  }
+  return url;
+}
+
+/** PRESCALER_KEY_PREFIX, validated (default `prescaler`). */
+export function keyPrefixSetting(env: Env): string {
+  const keyPrefix = env[ENV.keyPrefix] ?? 'prescaler';
+  if (!/^[A-Za-z0-9._-]{1,40}$/.test(keyPrefix)) {
+    throw new ConfigError(
+      `${ENV.keyPrefix} = ${JSON.stringify(keyPrefix)}: must be 1-40 letters, digits, ".", "_" or "-"`,
+      'braces and colons are reserved for the key layout',
+    );
+  }
+  return keyPrefix;
+}
