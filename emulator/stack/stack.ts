@@ -35,6 +35,7 @@ import { Scheduler } from './scheduler.js';
 import { startFunction, startPubSubEmulator, startRedis } from './services.js';
 import {
   functionRules,
+  AGENT_GRACE_SECONDS,
   HEARTBEAT_TTL_SECONDS,
   manifestStartupSeconds,
   RECONCILE_EVERY_SECONDS,
@@ -45,6 +46,7 @@ import {
   type StackTarget,
 } from './targets.js';
 import { podOf, Workers, type WorkerTarget } from './workers.js';
+import { AGENT_TARGETS, AgentPods, StackWorkers } from './agents.js';
 
 export const FUNCTIONS_USER = 'prescaler-functions';
 export const KEY_PREFIX = 'prescaler';
@@ -106,7 +108,7 @@ export class Stack {
     readonly redis: Redis,
     readonly pubsub: PubSub,
     readonly topic: Topic,
-    readonly workers: Workers,
+    readonly workers: StackWorkers,
     readonly scheduler: Scheduler,
     readonly decisions: DecisionFeed,
   ) {}
@@ -134,7 +136,7 @@ export class Stack {
     let kube: KubeEmulator | undefined;
     let redis: Redis | undefined;
     let pubsub: PubSub | undefined;
-    let workers: Workers | undefined;
+    let workers: StackWorkers | undefined;
     let scheduler: Scheduler | undefined;
     try {
       say(`starting redis-server and the Pub/Sub emulator (files in ${dir})`);
@@ -231,14 +233,31 @@ export class Stack {
         maximumBackoffSeconds: 5,
       });
 
-      workers = new Workers({
-        redis: client,
-        prefix: KEY_PREFIX,
-        targets: workerTargets,
-        pods: kube,
-        clock,
-        heartbeatSeconds: scale.whole(HEARTBEAT_TTL_SECONDS, 2),
-      });
+      // The TF Serving sample runs behind the real prescaler-agent (agents.ts); the others are simulated.
+      const heartbeatSeconds = scale.whole(HEARTBEAT_TTL_SECONDS, 2);
+      workers = new StackWorkers(
+        new Workers({
+          redis: client,
+          prefix: KEY_PREFIX,
+          targets: workerTargets.filter((t) => !AGENT_TARGETS.has(t.name)),
+          pods: kube,
+          clock,
+          heartbeatSeconds,
+        }),
+        new AgentPods({
+          redis: client,
+          redisUrl: redisServer.url,
+          prefix: KEY_PREFIX,
+          targets: workerTargets.filter((t) => AGENT_TARGETS.has(t.name)),
+          pods: kube,
+          group,
+          root,
+          logsDir,
+          clock,
+          heartbeatSeconds,
+          graceMs: scale.ms(AGENT_GRACE_SECONDS),
+        }),
+      );
       const started = workers;
       kube.events.on('podRemoved', (record) => started.podRemoved(record.namespace, record.name));
       workers.start();

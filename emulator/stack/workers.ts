@@ -66,7 +66,7 @@ export function podOf(targets: readonly WorkerTarget[], pod: Pod): WorkerTarget 
   );
 }
 
-function ready(pod: Pod): boolean {
+export function ready(pod: Pod): boolean {
   return (
     pod.metadata.deletionTimestamp === undefined &&
     (pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false)
