@@ -34,6 +34,74 @@ export default tseslint.config(
       ],
     },
   },
+  // The rooms and what each may import (see docs/architecture.md).
+  {
+    files: ['shared/**/*.ts', 'functions/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/cli/**', '**/emulator/**', '**/bench/**', '**/test/**'],
+              message: 'The functions and shared/ load only shared code: no CLI, emulator, bench or test.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['emulator/kube/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/stack/**', '**/cli/**', '**/bench/**', '**/test/**'],
+              message:
+                'The Kubernetes API emulator stands alone: it imports nothing from the stack, CLI, bench or test.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['emulator/stack/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../kube/**', '!../kube/index.js', '**/test/**', '**/bench/**'],
+              message:
+                'The stack uses the Kubernetes API emulator only through its public entry, emulator/kube/index.ts.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['bench/**/*.ts', 'cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/test/**', '**/emulator/kube/**', '!**/emulator/kube/index.js'],
+              message:
+                'bench and the CLI import nothing from test/, and the emulator only through its public entry.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ['**/*.js', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,

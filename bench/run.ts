@@ -54,6 +54,9 @@ async function main(): Promise<number> {
   process.stdout.write(`${formatTable(['suite', 'metric', 'value', 'unit', 'target', 'result'], rows)}\n\n`);
   const judged = results.filter((r) => r.pass !== undefined);
   const missed = judged.filter((r) => r.pass === false);
+  for (const r of missed) {
+    if (r.reason !== undefined) process.stdout.write(`MISS ${r.metric}: ${r.reason}\n`);
+  }
   for (const t of timings) process.stdout.write(`${t.suite}: ${t.seconds.toFixed(1)} s\n`);
   process.stdout.write(`${judged.length - missed.length} of ${judged.length} targets met\n`);
 

@@ -11,6 +11,8 @@ export interface Result {
   /** The bar the figure is held to, in words, e.g. "<= 1.15x". */
   readonly target?: string;
   readonly pass?: boolean;
+  /** Why a target was missed, printed under the table. */
+  readonly reason?: string;
 }
 
 export interface Suite {

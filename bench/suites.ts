@@ -6,6 +6,6 @@ import type { Suite } from './suite.js';
 import { prescaleBench } from './functions/prescale.bench.js';
 import { reconcileBench } from './functions/reconcile.bench.js';
 import { policiesSuite } from './suites/policies.js';
-import { agentBench } from './agent.bench.js';
+import { agentBench } from './agent/agent.bench.js';
 
 export const SUITES: readonly Suite[] = [prescaleBench, reconcileBench, policiesSuite, agentBench];

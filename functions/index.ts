@@ -1,17 +1,25 @@
 /**
  * The Functions Framework entry points: `prescale` (CloudEvent, Pub/Sub messagePublished) and
- * `reconcile` (HTTP, for Cloud Scheduler). Configuration is read on the first invocation, and
- * the heavy clients (Kubernetes, Google Cloud) are imported only when first needed.
+ * `reconcile` (HTTP, for Cloud Scheduler). Configuration is read and the connections are warmed
+ * at instance start (warm-up.ts); the Google Cloud clients are imported only when first needed.
  */
 import * as functions from '@google-cloud/functions-framework';
 import { FUNCTION_ENTRY_POINTS } from '../shared/config/env.js';
 import { handlePrescale, type PubSubMessage } from './prescale.js';
 import { runReconcile } from './reconcile.js';
 import { getRuntime } from './runtime.js';
+import { warmUp } from './warm-up.js';
 
-// Both functions need the Kubernetes client on their first call. Start loading it now, in the
-// background, so an event that arrives after the instance started does not wait for it.
+// Both functions need the Kubernetes client, Redis and the cluster connection on their first
+// call. Start loading and connecting now, in the background, so an event that arrives after the
+// instance started pays only its round trips. A configuration error is logged here and reported
+// again by the first event; any other warm-up failure is left for the first event to retry.
 void import('../shared/kube/client-node-api.js').catch(() => undefined);
+try {
+  void warmUp(getRuntime());
+} catch {
+  // getRuntime() logged it; every invocation reports it again.
+}
 
 interface MessagePublishedData {
   message?: PubSubMessage;

@@ -9,9 +9,10 @@ import pLimit from 'p-limit';
 import type { TargetSpec } from '../shared/config/registry.js';
 import { PrescalerError } from '../shared/errors.js';
 import type { ScaleApi, ScaleState } from '../shared/kube/scale-api.js';
-import { rankPods, type PodState } from '../shared/ranking.js';
+import { decideTarget, type TargetState } from '../shared/decide.js';
+import type { PodState } from '../shared/deletion-costs.js';
 import { withRedis } from '../shared/redis/client.js';
-import { decide, type Action, type Decision, type ReconcileInput } from '../shared/scalein.js';
+import type { Action } from '../shared/decision.js';
 import type { FunctionDeps } from './deps.js';
 
 export type ReconcileDeps = FunctionDeps;
@@ -61,7 +62,7 @@ async function reconcileTarget(
   const api: ScaleApi = await deps.clusters.apiFor(target.cluster);
   const [state, scale] = await Promise.all([
     withRedis(deps.redis, (redis) =>
-      ledger.readForReconcile(redis, target.name, {
+      ledger.sweepAndRead(redis, target.name, {
         nowMs,
         staleMs: target.scaleIn.staleSeconds * 1000,
         windowMs: target.scaleIn.stabilizationSeconds * 1000,
@@ -72,27 +73,16 @@ async function reconcileTarget(
     api.readScale(target),
   ]);
   let current: ScaleState = scale;
-  let input: ReconcileInput = {
-    target,
-    current: scale.replicas,
-    work: state.work,
-    nowMs,
-    windowMax: state.windowMax,
-    recentScaleIns: state.recentScaleIns,
-    paused: false,
-  };
-  let decision: Decision = decide(input);
-  if (decision.to !== scale.replicas || decision.needsPods) {
+  let input: TargetState = { target, nowMs, ledger: state, deployment: { replicas: scale.replicas } };
+  let decision = decideTarget(input);
+  if (decision.needs === 'deployment') {
     // Only a planned change needs the Deployment itself, for its pause annotation.
     const deployment = await api.readDeployment(target);
     current = deployment;
-    input = { ...input, current: deployment.replicas, paused: deployment.paused };
-    decision = decide(input);
+    input = { ...input, deployment: { replicas: deployment.replicas, paused: deployment.paused } };
+    decision = decideTarget(input);
   }
-  let busyPods: number | null = null;
-  let changes: ReturnType<typeof rankPods>['changes'] = [];
-
-  if (decision.needsPods) {
+  if (decision.needs === 'pods') {
     const pods = (await api.listPods(target.namespace, current.selector)).filter((pod) => !pod.terminating);
     const inFlight = await withRedis(deps.redis, (redis) =>
       ledger.inFlight(
@@ -102,21 +92,13 @@ async function reconcileTarget(
       ),
     );
     const states: PodState[] = pods.map((pod) => ({ ...pod, inFlight: inFlight.get(pod.name) ?? 0 }));
-    const ranking = rankPods(states, nowMs);
-    busyPods = ranking.busy;
-    changes = ranking.changes;
-    const held = states.reduce((sum, pod) => sum + pod.inFlight, 0);
-    decision = decide({
-      ...input,
-      mustKeep: ranking.mustKeep,
-      busy: ranking.busy,
-      unclaimed: Math.max(0, state.work.outstanding - held),
-    });
+    decision = decideTarget({ ...input, pods: states });
   }
+  const { annotations: changes, busyPods } = decision;
 
   const changing = decision.to !== current.replicas;
   if (!dryRun) {
-    if (changing && decision.action === 'scale_in') {
+    if (changing && changes.length > 0) {
       const limit = pLimit(8);
       await Promise.all(
         changes.map((c) => limit(() => api.setDeletionCost(target.namespace, c.pod, c.cost))),
@@ -135,7 +117,7 @@ async function reconcileTarget(
     outstanding: state.work.outstanding,
     openBatches: state.work.openBatches,
     busyPods,
-    annotated: changing && decision.action === 'scale_in' && !dryRun ? changes.length : 0,
+    annotated: changing && !dryRun ? changes.length : 0,
     retired: state.retired,
     expired: state.expired,
   };

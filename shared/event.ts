@@ -11,6 +11,9 @@ import { describeIssue, intRange } from './config/validation.js';
 /** Larger payloads are refused before parsing. */
 export const MAX_EVENT_BYTES = 16 * 1024;
 
+/** What a batch id may be: 1-200 letters, digits or ._:@/- starting with a letter or digit. */
+export const BATCH_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,199}$/;
+
 const segment = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { error: 'must be 1-63 letters, digits, ".", "_" or "-"' });
@@ -23,7 +26,7 @@ export const eventSchema = z
     version: segment.optional(),
     batchId: z
       .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,199}$/, {
+      .regex(BATCH_ID_PATTERN, {
         error: 'must be 1-200 letters, digits or ._:@/- starting with a letter or digit',
       })
       .describe('Identifies the batch; the same batch sent again changes nothing'),

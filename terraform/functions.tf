@@ -21,12 +21,17 @@ resource "google_cloudfunctions2_function" "prescale" {
   }
 
   service_config {
-    service_account_email            = google_service_account.prescale.email
-    min_instance_count               = var.functions.prescale.min_instances
-    max_instance_count               = var.functions.prescale.max_instances
-    available_memory                 = var.functions.prescale.memory
-    timeout_seconds                  = var.functions.prescale.timeout_seconds
-    max_instance_request_concurrency = 1
+    service_account_email = google_service_account.prescale.email
+    min_instance_count    = var.functions.prescale.min_instances
+    max_instance_count    = var.functions.prescale.max_instances
+    available_memory      = var.functions.prescale.memory
+    timeout_seconds       = var.functions.prescale.timeout_seconds
+    # Several events per instance (80 by default): concurrent events of one target share scale-up
+    # rounds in the instance (shared/kube/coalesce.ts), and a burst starts fewer instances. Across
+    # instances the scale write retries on resourceVersion conflicts until it converges. Cloud Run
+    # requires a whole vCPU for concurrency above 1 (variables.tf checks the pair).
+    available_cpu                    = var.functions.prescale.cpu
+    max_instance_request_concurrency = var.functions.prescale.concurrency
     all_traffic_on_latest_revision   = true
     # Event deliveries count as internal traffic whatever the setting, so nothing else needs in.
     ingress_settings              = "ALLOW_INTERNAL_ONLY"

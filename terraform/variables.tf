@@ -248,7 +248,7 @@ variable "redis" {
 
 variable "source_archive" {
   type        = string
-  description = "Path of the zip holding the built functions (dist/, package.json, package-lock.json), as produced by the package step of cloudbuild.yaml."
+  description = "Path of the zip holding the bundled functions (index.js, chunks/, package.json, package-lock.json of dist/function), as produced by the package step of cloudbuild.yaml."
 
   validation {
     condition     = endswith(var.source_archive, ".zip")
@@ -258,12 +258,18 @@ variable "source_archive" {
 
 variable "functions" {
   type = object({
-    runtime = optional(string, "nodejs22")
+    runtime = optional(string, "nodejs24")
     prescale = optional(object({
       min_instances   = optional(number, 0)
       max_instances   = optional(number, 20)
-      memory          = optional(string, "256M")
+      memory          = optional(string, "512M")
       timeout_seconds = optional(number, 60)
+      # Events one instance handles at once. Concurrent events of one target then share scale-up
+      # rounds (one read and one write for a burst instead of one per event), and a burst needs
+      # fewer instances, so fewer cold starts. Cloud Run allows concurrency above 1 only with at
+      # least one whole vCPU, hence cpu "1" (and 512M, room for 80 events in flight).
+      concurrency = optional(number, 80)
+      cpu         = optional(string, "1")
     }), {})
     reconcile = optional(object({
       min_instances   = optional(number, 0)
@@ -272,12 +278,22 @@ variable "functions" {
       timeout_seconds = optional(number, 55)
     }), {})
   })
-  description = "Runtime and service settings of the two functions. reconcile runs once per schedule tick; one instance is enough and keeps runs from overlapping."
+  description = "Runtime and service settings of the two functions. prescale handles `concurrency` events per instance on `cpu` vCPUs. reconcile runs once per schedule tick; one instance is enough and keeps runs from overlapping."
   default     = {}
 
   validation {
-    condition     = contains(["nodejs20", "nodejs22"], var.functions.runtime)
-    error_message = "functions.runtime must be nodejs20 or nodejs22."
+    condition     = contains(["nodejs22", "nodejs24"], var.functions.runtime)
+    error_message = "functions.runtime must be nodejs24 (tested) or nodejs22. nodejs20 is gone: Node 20 reached end of life in April 2026 and Cloud Run functions decommissioned the nodejs20 runtime on 2026-10-30."
+  }
+
+  validation {
+    condition = (
+      var.functions.prescale.concurrency >= 1 && var.functions.prescale.concurrency <= 1000 &&
+      floor(var.functions.prescale.concurrency) == var.functions.prescale.concurrency &&
+      can(tonumber(var.functions.prescale.cpu)) &&
+      (var.functions.prescale.concurrency == 1 || try(tonumber(var.functions.prescale.cpu) >= 1, false))
+    )
+    error_message = "functions.prescale.concurrency must be an integer in 1..1000, and above 1 it needs cpu of at least \"1\" (Cloud Run serves concurrent requests only with a whole vCPU)."
   }
 
   validation {

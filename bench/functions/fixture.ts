@@ -3,16 +3,19 @@
  * HTTPS in its own process with `count` Deployments, a kubeconfig for it, and a registry of matching targets.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseRegistry, type Registry } from '../../shared/config/registry.js';
-import { RedisServer } from '../../test/support/redis-server.js';
+import { RedisServer } from '../../emulator/stack/redis-server.js';
 
 export interface Fixture {
   readonly redis: RedisServer;
   readonly registry: Registry;
   readonly kubeconfig: string;
+  /** A private directory, removed by stop(). */
+  readonly dir: string;
   stop(): Promise<void>;
 }
 
@@ -83,12 +86,14 @@ spec:
     redis,
     registry: parseRegistry({ targets }),
     kubeconfig,
+    dir,
     async stop() {
       process.off('exit', killEmulator);
       const exited = new Promise((resolve) => emulator.once('exit', resolve));
       emulator.kill('SIGTERM');
       await exited;
       await redis.stop();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -104,6 +109,41 @@ export async function withFixture<T>(
   } finally {
     await fixture.stop();
   }
+}
+
+/** The registry JSON of the fixture's first `count` targets, for function processes to load. */
+export function writeRegistry(fixture: Fixture, count = 1): string {
+  const file = join(fixture.dir, 'registry.json');
+  const targets: Record<string, unknown> = {};
+  for (let i = 0; i < count; i++) {
+    const { name, ...spec } = fixture.registry.get(targetName(i))!;
+    targets[name] = spec;
+  }
+  writeFileSync(file, JSON.stringify({ targets }));
+  return file;
+}
+
+/** The base64 Pub/Sub message of an "N images incoming" event. */
+export const message = (target: string, batchId: string, images: number, publishTime?: string) => ({
+  data: Buffer.from(JSON.stringify({ target, batchId, images })).toString('base64'),
+  messageId: batchId,
+  ...(publishTime ? { publishTime } : {}),
+});
+
+/** POSTs a Pub/Sub messagePublished CloudEvent (binary mode) to a function. */
+export function postEvent(url: string, data: object, signal?: AbortSignal): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'ce-id': randomUUID(),
+      'ce-specversion': '1.0',
+      'ce-type': 'google.cloud.pubsub.topic.v1.messagePublished',
+      'ce-source': '//pubsub.googleapis.com/projects/bench/topics/events',
+    },
+    body: JSON.stringify(data),
+    ...(signal ? { signal } : {}),
+  });
 }
 
 export function percentile(values: readonly number[], p: number): number {

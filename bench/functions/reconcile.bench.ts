@@ -14,7 +14,7 @@ import { Ledger } from '../../shared/redis/ledger.js';
 import { runReconcile } from '../../functions/reconcile.js';
 import { targetName, round, withFixture } from './fixture.js';
 import type { Result as BenchResult, Suite } from '../suite.js';
-import { testSettings } from '../../test/support/settings.js';
+import { localSettings } from '../../emulator/stack/settings.js';
 import { createDeps } from '../../functions/deps.js';
 
 const TARGETS = 1000;
@@ -48,7 +48,7 @@ async function pass(
     }
     await pipeline.exec();
     const deps = createDeps(
-      testSettings(fixture.registry, fixture.redis.url, ledger.prefix, { reconcileConcurrency: 64 }),
+      localSettings(fixture.registry, fixture.redis.url, ledger.prefix, { reconcileConcurrency: 64 }),
       { clusters: new ClusterAccess({ clock: systemClock }), clock: systemClock, logger: silentLogger },
     );
     // Warm up connections and script caches with one pass, then measure the next one.

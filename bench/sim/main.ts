@@ -1,14 +1,21 @@
 /**
  * `npm run sim -- --workload burst|trickle|idle|trace [--trace FILE] [--seed N] [--lead S]
  *  [--registry FILE] [--chart FILE.svg]`: runs one workload under every policy and prints the
- * comparison table. The only module of the simulator that touches process and files.
+ * comparison table; `--trace FILE` alone replays a trace or an arrival log. The chart (p95 /
+ * ideal and replica-seconds per policy, then pods over time) goes to --chart, for a trace by
+ * default bench/results/trace-<file>.svg. The only module of the simulator that touches process
+ * and files.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { basename, extname, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseRegistryJson } from '../../shared/config/registry.js';
 import { renderChart } from './chart.js';
 import { compare, comparisonTable } from './compare.js';
+import { summarize } from './metrics.js';
 import { CHARTED, POLICIES } from './policies/index.js';
+import { renderSummaryChart } from './sweep-chart.js';
 import { loadTrace } from './trace.js';
 import type { Workload } from './workload.js';
 import { benchRegistry, isWorkloadName, WORKLOAD_NAMES, WORKLOADS } from './workloads.js';
@@ -40,7 +47,7 @@ function main(argv: string[]): void {
     ({ values } = parseArgs({
       args: argv,
       options: {
-        workload: { type: 'string', default: 'burst' },
+        workload: { type: 'string' },
         trace: { type: 'string' },
         seed: { type: 'string' },
         lead: { type: 'string' },
@@ -64,6 +71,7 @@ function main(argv: string[]): void {
     : benchRegistry();
 
   let workload: Workload;
+  values.workload ??= values.trace === undefined ? 'burst' : 'trace';
   if (values.workload === 'trace') {
     if (values.trace === undefined) fail('--workload trace needs --trace FILE');
     workload = loadTrace(values.trace, { knownTargets: registry.names });
@@ -82,13 +90,23 @@ function main(argv: string[]): void {
   );
   process.stdout.write(`${comparisonTable(results)}\n\n`);
   for (const result of results) process.stdout.write(`${result.policy}: ${result.label}\n`);
-  if (values.chart) {
-    const charted = results.filter((r) => CHARTED.includes(r.policy));
-    writeFileSync(
-      values.chart,
-      renderChart(`${workload.name}: ${workload.description} (seed ${seed})`, charted),
+  const chart =
+    values.chart ??
+    (values.trace === undefined
+      ? undefined
+      : fileURLToPath(
+          new URL(`../results/trace-${basename(values.trace, extname(values.trace))}.svg`, import.meta.url),
+        ));
+  if (chart !== undefined) {
+    const title = `${workload.name}: ${workload.description} (seed ${seed}, lead ${leadSeconds} s)`;
+    const summaries = renderSummaryChart(title, new Map(results.map((r) => [r.policy, summarize(r)])));
+    const timeline = renderChart(
+      title,
+      results.filter((r) => CHARTED.includes(r.policy)),
     );
-    process.stdout.write(`\nchart: ${values.chart}\n`);
+    writeFileSync(chart, summaries);
+    writeFileSync(chart.replace(/(\.svg)?$/, '-timeline.svg'), timeline);
+    process.stdout.write(`\nchart: ${relative(process.cwd(), chart)} (and -timeline.svg: pods over time)\n`);
   }
 }
 

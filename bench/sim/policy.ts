@@ -5,7 +5,7 @@
  * The simulator applies the answer the same way for every policy.
  */
 import type { TargetSpec } from '../../shared/config/registry.js';
-import type { CostChange, PodState } from '../../shared/ranking.js';
+import type { CostChange, PodState } from '../../shared/deletion-costs.js';
 import type { Random } from './random.js';
 import type { Batch } from './workload.js';
 
@@ -21,6 +21,12 @@ export interface DeploymentView {
   /** The ledger: images of announced batches not done yet (not arrived, queued or in flight). */
   readonly outstanding: number;
   readonly openBatches: number;
+  /**
+   * Counters since the start, as a model server exports them: images taken off the queue by a
+   * pod, and their summed wait from arrival to that moment (TorchServe's queue latency).
+   */
+  readonly started?: number;
+  readonly waitedMs?: number;
 }
 
 export interface ScaleAction {

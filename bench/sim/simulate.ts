@@ -9,7 +9,7 @@
  * charged over the whole run.
  */
 import type { Registry, TargetSpec } from '../../shared/config/registry.js';
-import { SimDeployment, type Wakeup } from './cluster.js';
+import { SimDeployment, type Wakeup } from './simulated-cluster.js';
 import { idealSeconds, type BatchOutcome, type SeriesPoint, type SimResult } from './metrics.js';
 import type { Loop, Policy, PolicyKind, ScaleAction } from './policy.js';
 import { EventQueue } from './queue.js';

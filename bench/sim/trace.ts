@@ -1,12 +1,19 @@
 /**
- * Recorded or hand-written workloads. Two formats, one batch a line (see bench/README.md):
+ * Recorded or hand-written workloads. Three formats, one batch a line (see bench/README.md):
  *   CSV, with this header first:   atSeconds,target,batchId,images
  *                                  12.5,acme/resnet101/v1,run-1,400
+ *   an arrival log, CSV with a header naming a `timestamp` column (ISO 8601, or epoch seconds)
+ *   and an `images` column, in any order, optionally `target` and `batchId`, other columns
+ *   ignored: times count from the earliest row, the target defaults to the registry's first,
+ *   the batch id to `line-N`;
+ *                                  timestamp,images
+ *                                  2026-11-24T07:00:00Z,400
  *   JSON lines:                    {"atSeconds":12.5,"target":"acme/resnet101/v1","batchId":"run-1","images":400}
- * Blank lines and lines starting with `#` are skipped. `.csv` files are CSV, `.jsonl` and
- * `.ndjson` files JSON lines; otherwise a first line starting with `{` means JSON lines.
- * Every error names the source, the line and the field.
+ * Blank lines and lines starting with `#` are skipped. `.csv` files are CSV (read by csv-parse),
+ * `.jsonl` and `.ndjson` files JSON lines; otherwise a first line starting with `{` means JSON
+ * lines. Every error names the source, the line and the field.
  */
+import { parse as parseCsv } from 'csv-parse/sync';
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { TARGET_NAME } from '../../shared/config/registry.js';
@@ -113,66 +120,146 @@ function parseJsonLine(source: string, line: number, text: string): Record<Field
   return record;
 }
 
-function parseCsvLine(source: string, line: number, text: string): Record<Field, unknown> {
-  const cells = text.split(',').map((cell) => cell.trim());
-  if (cells.length !== TRACE_FIELDS.length) {
-    const missing = TRACE_FIELDS[cells.length];
+function checkWidth(source: string, line: number, cells: readonly string[]): void {
+  if (cells.length === TRACE_FIELDS.length) return;
+  const missing = TRACE_FIELDS[cells.length];
+  throw new TraceError(
+    source,
+    line,
+    missing,
+    cells.length < TRACE_FIELDS.length
+      ? `is missing (a line has ${TRACE_FIELDS.length} fields: ${TRACE_FIELDS.join(',')})`
+      : `has ${cells.length} fields, expected ${TRACE_FIELDS.length}: ${TRACE_FIELDS.join(',')}`,
+  );
+}
+
+interface Row {
+  readonly line: number;
+  readonly raw: Record<string, unknown>;
+}
+
+/** Rows of the JSON lines format. */
+function jsonRows(text: string, source: string): Row[] {
+  return text
+    .split(/\r?\n/)
+    .map((body, i) => ({ body: body.trim(), line: i + 1 }))
+    .filter(({ body }) => body !== '' && !body.startsWith('#'))
+    .map(({ body, line }) => ({ line, raw: parseJsonLine(source, line, body) }));
+}
+
+/** A timestamp of an arrival log, in ms: ISO 8601 (UTC unless it names a zone) or epoch seconds. */
+function timestampMs(source: string, line: number, raw: string): number {
+  const iso = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+  const ms = /^\d+(\.\d+)?$/.test(raw)
+    ? Number(raw) * 1000
+    : iso.test(raw)
+      ? Date.parse(/(Z|[+-]\d{2}:?\d{2})$/i.test(raw) ? raw : `${raw}Z`)
+      : NaN;
+  if (!Number.isFinite(ms)) {
     throw new TraceError(
       source,
       line,
-      missing,
-      cells.length < TRACE_FIELDS.length
-        ? `is missing (a line has ${TRACE_FIELDS.length} fields: ${TRACE_FIELDS.join(',')})`
-        : `has ${cells.length} fields, expected ${TRACE_FIELDS.length}: ${TRACE_FIELDS.join(',')}`,
+      'timestamp',
+      `must be ISO 8601 (2026-11-24T07:00:00Z) or epoch seconds, got ${JSON.stringify(raw)}`,
     );
   }
-  return Object.fromEntries(TRACE_FIELDS.map((name, i) => [name, cells[i]])) as Record<Field, unknown>;
+  return ms;
+}
+
+/** Rows of the two CSV formats, read by csv-parse. */
+function csvRows(text: string, source: string, known?: readonly string[]): Row[] {
+  let parsed: Array<{ record: string[]; info: { lines: number } }>;
+  try {
+    parsed = parseCsv(text, {
+      comment: '#',
+      comment_no_infix: true,
+      skip_empty_lines: true,
+      trim: true,
+      info: true,
+      relax_column_count: true,
+    }) as unknown as typeof parsed;
+  } catch (error) {
+    const line = (error as { lines?: number }).lines ?? 1;
+    throw new TraceError(source, line, undefined, `is not valid CSV: ${(error as Error).message}`);
+  }
+  const expected = TRACE_FIELDS.join(',');
+  const [header, ...records] = parsed;
+  if (header === undefined)
+    throw new TraceError(source, 1, undefined, `is empty: a CSV trace starts with the header ${expected}`);
+  const names = header.record;
+  if (names.includes('timestamp') && names.includes('images') && !names.includes('atSeconds')) {
+    return arrivalRows(source, names, records, known);
+  }
+  const wrong = TRACE_FIELDS.findIndex((name, i) => names[i] !== name);
+  if (wrong >= 0 || names.length !== TRACE_FIELDS.length) {
+    throw new TraceError(
+      source,
+      header.info.lines,
+      TRACE_FIELDS[wrong] ?? names[TRACE_FIELDS.length],
+      `does not match the header: expected ${expected} (or an arrival log with timestamp and images columns), got ${JSON.stringify(names.join(','))}`,
+    );
+  }
+  return records.map(({ record, info }) => {
+    checkWidth(source, info.lines, record);
+    return { line: info.lines, raw: Object.fromEntries(TRACE_FIELDS.map((name, i) => [name, record[i]])) };
+  });
+}
+
+/** An arrival log: times from the earliest row, default target and batch ids. */
+function arrivalRows(
+  source: string,
+  names: readonly string[],
+  records: ReadonlyArray<{ record: string[]; info: { lines: number } }>,
+  known?: readonly string[],
+): Row[] {
+  const column = (name: string) => names.indexOf(name);
+  const target = known?.[0];
+  if (column('target') < 0 && target === undefined) {
+    throw new TraceError(
+      source,
+      1,
+      'target',
+      'is needed: the log has no target column and no target is known',
+    );
+  }
+  const rows = records.map(({ record, info }) => {
+    const cell = (name: string) => (column(name) < 0 ? undefined : (record[column(name)] ?? ''));
+    return {
+      line: info.lines,
+      ms: timestampMs(source, info.lines, cell('timestamp') ?? ''),
+      raw: {
+        target: cell('target') ?? target,
+        batchId: cell('batchId') ?? `line-${info.lines}`,
+        images: cell('images'),
+      },
+    };
+  });
+  const start = Math.min(...rows.map((row) => row.ms));
+  return rows.map(({ line, ms, raw }) => ({ line, raw: { atSeconds: (ms - start) / 1000, ...raw } }));
 }
 
 /** Parses trace text; `source` names it in errors (a file name). */
 export function parseTrace(text: string, source: string, options: TraceOptions = {}): Workload {
-  const lines = text.split(/\r?\n/);
-  const content = lines
-    .map((body, i) => ({ body: body.trim(), number: i + 1 }))
-    .filter(({ body }) => body !== '' && !body.startsWith('#'));
+  const first = text.split(/\r?\n/).find((line) => line.trim() !== '' && !line.trim().startsWith('#'));
   const ext = extname(source).toLowerCase();
   const json =
-    ext === '.jsonl' || ext === '.ndjson' || (ext !== '.csv' && content[0]?.body.startsWith('{') === true);
-
-  let rows = content;
-  if (!json) {
-    const header = content[0];
-    const expected = TRACE_FIELDS.join(',');
-    if (header === undefined)
-      throw new TraceError(source, 1, undefined, `is empty: a CSV trace starts with the header ${expected}`);
-    const got = header.body.split(',').map((cell) => cell.trim());
-    const wrong = TRACE_FIELDS.findIndex((name, i) => got[i] !== name);
-    if (wrong >= 0 || got.length !== TRACE_FIELDS.length) {
-      throw new TraceError(
-        source,
-        header.number,
-        TRACE_FIELDS[wrong] ?? got[TRACE_FIELDS.length],
-        `does not match the header: expected ${expected}, got ${JSON.stringify(header.body)}`,
-      );
-    }
-    rows = content.slice(1);
-  }
+    ext === '.jsonl' || ext === '.ndjson' || (ext !== '.csv' && first?.trim().startsWith('{') === true);
+  const rows = json ? jsonRows(text, source) : csvRows(text, source, options.knownTargets);
 
   const seen = new Map<string, number>();
-  const batches = rows.map(({ body, number }) => {
-    const raw = json ? parseJsonLine(source, number, body) : parseCsvLine(source, number, body);
-    const batch = toBatch(source, number, raw, options.knownTargets);
+  const batches = rows.map(({ line, raw }) => {
+    const batch = toBatch(source, line, raw, options.knownTargets);
     const key = `${batch.target}\u0000${batch.batchId}`;
-    const first = seen.get(key);
-    if (first !== undefined) {
+    const earlier = seen.get(key);
+    if (earlier !== undefined) {
       throw new TraceError(
         source,
-        number,
+        line,
         'batchId',
-        `repeats batch "${batch.batchId}" of line ${first} for the same target`,
+        `repeats batch "${batch.batchId}" of line ${earlier} for the same target`,
       );
     }
-    seen.set(key, number);
+    seen.set(key, line);
     return batch;
   });
   batches.sort((a, b) => a.atSeconds - b.atSeconds);

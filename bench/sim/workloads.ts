@@ -69,6 +69,26 @@ export function burstWorkload(seed: number, target = REFERENCE_TARGET): Workload
   );
 }
 
+/**
+ * Bursts of a chosen size and spacing, for the sweeps: images and gap drawn within +-20 % of the
+ * given values, e.g. 100 images every 240 s -> 80-120 images every 192-288 s, for an hour.
+ */
+export function burstsOf(
+  seed: number,
+  images: number,
+  gapSeconds: number,
+  target = REFERENCE_TARGET,
+): Workload {
+  const low = Math.max(1, Math.round(images * 0.8));
+  const description = `bursts of ${low}-${Math.round(images * 1.2)} images every ${Math.round(gapSeconds * 0.8)}-${Math.round(gapSeconds * 1.2)} s for an hour`;
+  const gap = [gapSeconds * 0.8, gapSeconds * 1.2] as const;
+  return draw(
+    { name: 'burst', description, first: [30, 120], gap, images: [low, Math.round(images * 1.2)] },
+    seed,
+    target,
+  );
+}
+
 /** A steady trickle: 1 to 4 images every 2 to 8 s for an hour (about 0.5 images a second). */
 export function trickleWorkload(seed: number, target = REFERENCE_TARGET): Workload {
   const description = '1-4 images every 2-8 s for an hour';

@@ -11,16 +11,18 @@
 import { EventEmitter } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
 import { systemClock, type Clock } from '../../shared/clock.js';
-import { Api, byKey } from './api.js';
+import type { Deployment, Pod } from './apis/objects.js';
+import { Admission, type AdmissionPlugin } from './apiserver/admission.js';
+import { adminUser, allRights, Authorizer, parseRbac, type Rule, type UserSpec } from './apiserver/rbac.js';
+import { KubeServer } from './apiserver/server.js';
+import { ControllerManager } from './controllers/manager.js';
+import type { BusyProbe, RemovedPod } from './controllers/replicaset.js';
 import { renderKubeconfig } from './kubeconfig.js';
 import { parseManifests, readManifests, type Manifests } from './manifests.js';
-import type { Deployment, Pod } from './objects.js';
-import type { Json } from './patch.js';
-import { adminUser, allRights, Authorizer, parseRbac, type Rule, type UserSpec } from './rbac.js';
-import { parseSelector } from './selector.js';
-import { KubeServer } from './server.js';
-import { Simulation, type BusyProbe, type RemovedPod } from './simulation.js';
-import { Store } from './store.js';
+import { byKey, Registry } from './registry/index.js';
+import type { Json } from './registry/patch.js';
+import { labelSelectorOf } from './storage/selection.js';
+import { Store } from './storage/store.js';
 import { createCertificates } from './tls.js';
 
 export interface KubeEmulatorOptions {
@@ -51,6 +53,8 @@ export interface KubeEmulatorOptions {
   readonly manifests?: string;
   /** One line per request. */
   readonly log?: (line: string) => void;
+  /** Validating admission plugins every write request passes, in order (see apiserver/admission.ts). */
+  readonly admission?: readonly AdmissionPlugin[];
 }
 
 export interface EmulatorEvents {
@@ -75,9 +79,11 @@ export class KubeEmulator {
   readonly clock: Clock;
 
   private readonly store: Store;
-  private readonly simulation: Simulation;
+  private readonly controllers: ControllerManager;
   private readonly authorizer: Authorizer;
-  private readonly api: Api;
+  private readonly registry: Registry;
+  /** The admission plugins of the request pipeline; `admission.add(plugin)` adds one. */
+  readonly admission: Admission;
   private readonly server: KubeServer;
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> = Promise.resolve();
@@ -90,8 +96,9 @@ export class KubeEmulator {
     adminToken: string;
     clock: Clock;
     store: Store;
-    simulation: Simulation;
+    controllers: ControllerManager;
     authorizer: Authorizer;
+    admission: Admission;
     server: KubeServer;
   }) {
     this.events = parts.events;
@@ -101,10 +108,16 @@ export class KubeEmulator {
     this.adminToken = parts.adminToken;
     this.clock = parts.clock;
     this.store = parts.store;
-    this.simulation = parts.simulation;
+    this.controllers = parts.controllers;
     this.authorizer = parts.authorizer;
     this.server = parts.server;
-    this.api = new Api(this.store, this.simulation, this.clock);
+    this.admission = parts.admission;
+    this.registry = new Registry({
+      store: this.store,
+      controllers: this.controllers,
+      clock: this.clock,
+      admission: this.admission,
+    });
   }
 
   /** Starts the emulator and resolves once it listens. */
@@ -119,7 +132,8 @@ export class KubeEmulator {
       authorizer.addUsers(parseRbac(await readFile(options.rbac, 'utf8')));
     else if (options.rbac !== undefined) authorizer.addUsers(options.rbac);
     const events = new EventEmitter<EmulatorEvents>();
-    const simulation = new Simulation(store, clock, {
+    const admission = new Admission(options.admission ?? []);
+    const controllers = new ControllerManager(store, clock, {
       busyProbe: options.busyProbe,
       nodes: options.nodes,
       onRemoved: (record) => events.emit('podRemoved', record),
@@ -127,7 +141,15 @@ export class KubeEmulator {
     // Certificates are checked against the clients' wall time, whatever the simulated clock says.
     const certificates = tls ? createCertificates(systemClock.now()) : undefined;
     const server = new KubeServer(
-      { store, simulation, authorizer, clock, log: options.log, anonymousUser: tls ? undefined : adminUser },
+      {
+        store,
+        controllers,
+        authorizer,
+        admission,
+        clock,
+        log: options.log,
+        anonymousUser: tls ? undefined : adminUser,
+      },
       certificates,
     );
     const port = await server.listen(host, options.port ?? 0);
@@ -140,8 +162,9 @@ export class KubeEmulator {
       adminToken,
       clock,
       store,
-      simulation,
+      controllers,
       authorizer,
+      admission,
       server,
     });
     if (options.manifests !== undefined) await emulator.loadManifests(options.manifests);
@@ -154,12 +177,12 @@ export class KubeEmulator {
 
   /** Records made so far, one per pod the ReplicaSet picked on scale-in, oldest first. */
   get removedPods(): readonly RemovedPod[] {
-    return this.simulation.removed;
+    return this.controllers.removed;
   }
 
   /** Names of the simulated nodes. */
   get nodes(): readonly string[] {
-    return this.simulation.nodeNames;
+    return this.controllers.nodeNames;
   }
 
   /** Adds a user with rules (added to any it has); returns its bearer token. */
@@ -184,11 +207,11 @@ export class KubeEmulator {
   }
 
   private apply(manifests: Manifests): Applied {
-    this.simulation.advance();
+    this.controllers.advance();
     for (const ns of manifests.namespaces) this.store.ensureNamespace(ns);
     const deployments = manifests.deployments.map((d) => {
       const namespace = d.metadata.namespace ?? 'default';
-      this.api.createDeployment(namespace, d as unknown as Json, true);
+      this.registry.applyDeployment(namespace, d as unknown as Json);
       return `${namespace}/${d.metadata.name}`;
     });
     return { deployments, namespaces: manifests.namespaces, skipped: manifests.skipped };
@@ -206,28 +229,28 @@ export class KubeEmulator {
 
   /** Runs the simulated cluster up to the clock's now and waits for pending busy probes. */
   async tick(): Promise<void> {
-    const run = this.ticking.then(() => this.simulation.settle());
+    const run = this.ticking.then(() => this.controllers.settle());
     this.ticking = run.catch(() => undefined);
     return run;
   }
 
   /** A copy of a Deployment as the API would return it, or undefined. */
   getDeployment(namespace: string, name: string): Deployment | undefined {
-    this.simulation.advance();
+    this.controllers.advance();
     const entry = this.store.deployment(namespace, name);
     return entry === undefined ? undefined : structuredClone(entry.object);
   }
 
   /** Copies of the Deployments of a namespace (all when omitted), sorted by namespace and name. */
   listDeployments(namespace?: string): Deployment[] {
-    this.simulation.advance();
+    this.controllers.advance();
     return byKey(this.store.deployments(namespace).map((e) => structuredClone(e.object)));
   }
 
   /** Copies of the pods of a namespace (all when omitted) matching a label selector string. */
   listPods(namespace?: string, selector?: string): Pod[] {
-    this.simulation.advance();
-    const parsed = selector === undefined || selector.trim() === '' ? undefined : parseSelector(selector);
+    this.controllers.advance();
+    const parsed = labelSelectorOf(selector ?? '');
     const pods = this.store
       .pods(namespace)
       .filter((e) => parsed === undefined || parsed.matches(e.object.metadata.labels))
@@ -237,10 +260,9 @@ export class KubeEmulator {
 
   /** Sets a Deployment's replicas as a scale-subresource write would (admin rights, no checks). */
   scale(namespace: string, name: string, replicas: number): void {
-    this.simulation.advance();
-    const entry = this.store.deployment(namespace, name);
-    if (entry === undefined) throw new Error(`deployment ${namespace}/${name} not found`);
-    this.api.writeScale(entry, { spec: { replicas } });
+    this.controllers.advance();
+    if (this.registry.setReplicas(namespace, name, replicas) === undefined)
+      throw new Error(`deployment ${namespace}/${name} not found`);
   }
 
   /** Stops the server, the ticker and any open watches. */

@@ -20,16 +20,28 @@
  *
  * Options (KubeEmulatorOptions): port (0 = free), host, tls (default true), clock (default the
  * system clock, with a 100 ms background tick), rbac (file path or users), busyProbe, nodes,
- * adminToken, manifests (file or directory), log.
+ * adminToken, manifests (file or directory), log,
+ *
+ * admission (validating admission plugins, see apiserver/admission.ts).
  *
  * Annotations on a Deployment: `emulator.prescaler.dev/startup-seconds` (creation to Ready,
  * default 5), `emulator.prescaler.dev/termination-grace-seconds` (also on a Pod; overrides the
  * template's terminationGracePeriodSeconds).
  */
 export { KubeEmulator, type Applied, type EmulatorEvents, type KubeEmulatorOptions } from './emulator.js';
-export { annotations, defaultStartupSeconds, type BusyProbe, type RemovedPod } from './simulation.js';
-export { adminUser, parseRbac, RbacFileError, type Rule, type UserSpec, type Verb } from './rbac.js';
-export { podDeletionCostAnnotation, deletionCost, rankForDeletion, podsToDelete } from './ranking.js';
-export { parseSelector, fromLabelSelector, Selector, SelectorParseError } from './selector.js';
+export { annotations, defaultStartupSeconds } from './controllers/annotations.js';
+export type { BusyProbe, RemovedPod } from './controllers/replicaset.js';
+export { rankForDeletion, podsToDelete } from './controllers/active-pods.js';
+export {
+  adminUser,
+  parseRbac,
+  RbacFileError,
+  type Rule,
+  type UserSpec,
+  type Verb,
+} from './apiserver/rbac.js';
+export type { AdmissionAttributes, AdmissionOperation, AdmissionPlugin } from './apiserver/admission.js';
+export { ApiError } from './apiserver/errors.js';
+export { parseSelector, fromLabelSelector, Selector, SelectorParseError } from './apis/selector.js';
 export { ManifestError } from './manifests.js';
-export type { Deployment, Pod, Scale, Namespace } from './objects.js';
+export type { Deployment, Pod, Scale, Namespace } from './apis/objects.js';

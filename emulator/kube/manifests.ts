@@ -7,10 +7,10 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import type { Deployment } from './objects.js';
-import { isObject, type Json } from './patch.js';
-import { ApiError } from './status.js';
-import { decodeDeployment, validateDeployment } from './validation.js';
+import type { Deployment } from './apis/objects.js';
+import { isObject, type Json } from './registry/patch.js';
+import { ApiError } from './apiserver/errors.js';
+import { decodeDeployment, validateDeployment } from './registry/validation.js';
 
 export interface Manifests {
   readonly deployments: Deployment[];

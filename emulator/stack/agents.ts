@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../../shared/clock.js';
 import { TargetKeys } from '../../shared/redis/keys.js';
-import { answers, freePort, waitUntil, type Child, type ProcessGroup } from './processes.js';
+import { freePort, waitUntil, type Child, type ProcessGroup } from './processes.js';
 import {
   podOf,
   ready,
@@ -25,6 +25,17 @@ import {
   type Workers,
   type WorkerTarget,
 } from './workers.js';
+
+/** True when an HTTP GET of `url` answers 200. */
+async function healthy(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    await response.arrayBuffer();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
 
 /** The stack's targets that run behind the agent: the TF Serving sample. */
 export const AGENT_TARGETS: ReadonlySet<string> = new Set(['acme/resnet101/v1']);
@@ -191,7 +202,7 @@ export class AgentPods {
     const agent = pod.agent;
     void waitUntil(
       `the agent of ${name}`,
-      () => answers(`http://127.0.0.1:${adminPort}/healthz`),
+      () => healthy(`http://127.0.0.1:${adminPort}/healthz`),
       20_000,
       agent,
     )

@@ -73,8 +73,8 @@ function printInfo(stack: Stack): void {
       `  registry            ${i.registryFile}`,
       `  logs                ${i.logsDir}`,
       `  for the prescaler command: source ${i.envFile}; then e.g.`,
-      `    node dist/shared/cli/prescaler.js publish --target acme/resnet101/v1 --images 10`,
-      `    node dist/shared/cli/prescaler.js status`,
+      `    node dist/cli/main.js publish --target acme/resnet101/v1 --images 10`,
+      `    node dist/cli/main.js status`,
       '',
     ].join('\n'),
   );

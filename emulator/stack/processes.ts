@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { basename } from 'node:path';
-import { createServer } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -239,13 +239,20 @@ export async function waitUntil(
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${output}`);
 }
 
-/** True when an HTTP GET of `url` answers at all (any status). */
-export async function answers(url: string): Promise<boolean> {
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
-    await response.arrayBuffer();
-    return true;
-  } catch {
-    return false;
-  }
+/**
+ * True when something accepts TCP connections on `port`: the startup probe Cloud Run uses by
+ * default. A function is probed this way, not with a request, because a GET would invoke it: an
+ * HTTP function would run, and the CloudEvent wrapper throws on a request that carries no event.
+ */
+export async function accepts(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
 }

@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import { createConnection } from 'node:net';
 import { dirname, join } from 'node:path';
-import { answers, freePort, waitUntil, type Child, type ProcessGroup } from './processes.js';
+import { accepts, freePort, waitUntil, type Child, type ProcessGroup } from './processes.js';
 
 export interface Service {
   readonly child: Child;
@@ -88,6 +88,8 @@ export interface FunctionOptions {
   readonly env: NodeJS.ProcessEnv;
   readonly logFile?: string;
   readonly port?: number;
+  /** The Functions Framework's CLI to run (default: this repository's); an artifact brings its own. */
+  readonly frameworkMain?: string;
 }
 
 export async function startFunction(
@@ -100,7 +102,7 @@ export async function startFunction(
     name: `function ${options.target}`,
     command: process.execPath,
     args: [
-      functionsFrameworkMain(),
+      options.frameworkMain ?? functionsFrameworkMain(),
       `--target=${options.target}`,
       `--source=${options.source}`,
       `--port=${port}`,
@@ -110,6 +112,6 @@ export async function startFunction(
     ...(options.logFile ? { logFile: options.logFile } : {}),
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitUntil(`function ${options.target} to listen on port ${port}`, () => answers(url), 20_000, child);
+  await waitUntil(`function ${options.target} to listen on port ${port}`, () => accepts(port), 20_000, child);
   return { child, port, url };
 }

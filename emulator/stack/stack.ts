@@ -18,7 +18,7 @@ import { stringify } from 'yaml';
 import { systemClock, type Clock } from '../../shared/clock.js';
 import { ENV } from '../../shared/config/env.js';
 import { parseRegistry } from '../../shared/config/registry.js';
-import { TargetKeys } from '../../shared/redis/keys.js';
+import { DEFAULT_KEY_PREFIX, TargetKeys } from '../../shared/redis/keys.js';
 import { KubeEmulator, type Pod } from '../kube/index.js';
 import { DecisionFeed, parseDecision } from './decisions.js';
 import { checkBuilt, checkPrerequisites } from './prerequisites.js';
@@ -49,7 +49,7 @@ import { podOf, Workers, type WorkerTarget } from './workers.js';
 import { AGENT_TARGETS, AgentPods, StackWorkers } from './agents.js';
 
 export const FUNCTIONS_USER = 'prescaler-functions';
-export const KEY_PREFIX = 'prescaler';
+export const KEY_PREFIX = DEFAULT_KEY_PREFIX;
 
 /** The repository root: the nearest directory above this module with prescaler's package.json. */
 export function repoRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {

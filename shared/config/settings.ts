@@ -7,7 +7,15 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 import { ENV } from './env.js';
 import { parseRegistryJson, type Registry } from './registry.js';
-import { integerSetting, keyPrefixSetting, redisUrlSetting, type Env } from './values.js';
+import {
+  DEFAULT_REDIS_URL,
+  integerSetting,
+  KEY_PREFIX_PATTERN,
+  keyPrefixSetting,
+  REDIS_URL_PATTERN,
+  redisUrlSetting,
+  type Env,
+} from './values.js';
 
 export interface RedisSettings {
   readonly url: string;
@@ -54,6 +62,8 @@ function loadRegistry(env: Env, readFile: (path: string) => string): Registry {
     `set ${ENV.targets} to the registry JSON (see docs/architecture.md)`,
   );
 }
+
+export { DEFAULT_REDIS_URL, KEY_PREFIX_PATTERN, REDIS_URL_PATTERN };
 
 export function loadSettings(env: Env, readFile = (path: string) => readFileSync(path, 'utf8')): Settings {
   const registry = loadRegistry(env, readFile);

@@ -4,9 +4,17 @@
  * error is a ConfigError naming the variable, the value and what is allowed.
  */
 import { ConfigError } from '../errors.js';
+import { DEFAULT_KEY_PREFIX } from '../redis/keys.js';
 import { ENV } from './env.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
+
+/** The Redis the functions use when REDIS_URL is not set. */
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+/** What REDIS_URL must look like. */
+export const REDIS_URL_PATTERN = /^rediss?:\/\/[^/\s]+/;
+/** What PRESCALER_KEY_PREFIX must look like (braces and colons belong to the key layout). */
+export const KEY_PREFIX_PATTERN = /^[A-Za-z0-9._-]{1,40}$/;
 
 /** `product/model/version`: three segments of letters, digits, `.`, `_`, `-`. */
 export const TARGET_NAME =
@@ -27,8 +35,8 @@ export function integerSetting(env: Env, name: string, fallback: number, min: nu
 
 /** REDIS_URL, validated (default `redis://127.0.0.1:6379`). */
 export function redisUrlSetting(env: Env): string {
-  const url = env[ENV.redisUrl] ?? 'redis://127.0.0.1:6379';
-  if (!/^rediss?:\/\/[^/\s]+/.test(url)) {
+  const url = env[ENV.redisUrl] ?? DEFAULT_REDIS_URL;
+  if (!REDIS_URL_PATTERN.test(url)) {
     throw new ConfigError(
       `${ENV.redisUrl} = ${JSON.stringify(url)}: must be redis://host:port or rediss://host:port`,
       'use rediss:// for Memorystore with in-transit encryption',
@@ -39,8 +47,8 @@ export function redisUrlSetting(env: Env): string {
 
 /** PRESCALER_KEY_PREFIX, validated (default `prescaler`). */
 export function keyPrefixSetting(env: Env): string {
-  const keyPrefix = env[ENV.keyPrefix] ?? 'prescaler';
-  if (!/^[A-Za-z0-9._-]{1,40}$/.test(keyPrefix)) {
+  const keyPrefix = env[ENV.keyPrefix] ?? DEFAULT_KEY_PREFIX;
+  if (!KEY_PREFIX_PATTERN.test(keyPrefix)) {
     throw new ConfigError(
       `${ENV.keyPrefix} = ${JSON.stringify(keyPrefix)}: must be 1-40 letters, digits, ".", "_" or "-"`,
       'braces and colons are reserved for the key layout',

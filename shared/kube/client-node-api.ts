@@ -14,6 +14,7 @@ import {
   PatchStrategy,
   setHeaderOptions,
 } from '@kubernetes/client-node';
+import { DELETION_COST_ANNOTATION } from './pod-order.js';
 import {
   PAUSE_ANNOTATION,
   selectorString,
@@ -104,6 +105,7 @@ export class ClientNodeScaleApi implements ScaleApi {
         resourceVersion: deployment.metadata?.resourceVersion ?? '',
         selector: selectorString(deployment.spec?.selector),
         paused: deployment.metadata?.annotations?.[PAUSE_ANNOTATION] === 'true',
+        readyReplicas: deployment.status?.readyReplicas ?? 0,
       };
     } catch (error) {
       throw toKubeError(error, `read deployment ${ref.namespace}/${ref.deployment}`);
@@ -125,7 +127,7 @@ export class ClientNodeScaleApi implements ScaleApi {
         {
           name: pod,
           namespace,
-          body: { metadata: { annotations: { 'controller.kubernetes.io/pod-deletion-cost': cost } } },
+          body: { metadata: { annotations: { [DELETION_COST_ANNOTATION]: cost } } },
         },
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       );

@@ -72,26 +72,27 @@ export interface ClusterConnector {
 
 const REFRESH_BEFORE_MS = 5 * 60_000;
 
-type Agent = object;
-type AgentFactory = (cluster: unknown, options: Record<string, unknown>) => Agent;
+/** client-node's private per-request dispatcher factory (undici). */
+type DispatcherFactory = (cluster: unknown, options: Record<string, unknown>) => object | undefined;
 
-/**
- * A KubeConfig whose requests share one keep-alive agent. client-node 1.x builds a new agent for
- * every request, so each call would pay a fresh TLS handshake (about 2 ms of CPU); reconcile
- * makes a thousand calls a pass.
- */
 async function clientNodeApi(kc: KubeConfig): Promise<ScaleApi> {
   const { ClientNodeScaleApi } = await import('./client-node-api.js');
   return ClientNodeScaleApi.fromKubeConfig(kc);
 }
 
+/**
+ * A KubeConfig whose requests share one keep-alive undici dispatcher. client-node 2 builds a new
+ * dispatcher for every request, so each call would open a new connection and pay a fresh TLS
+ * handshake (about 2 ms of CPU, plus round trips); reconcile makes a thousand calls a pass, and
+ * the connection a warm-up opens is only worth something if the first event reuses it.
+ */
 async function pooledKubeConfig() {
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
-  const base = (kc as unknown as { createAgent: AgentFactory }).createAgent.bind(kc);
-  let agent: Agent | undefined;
-  (kc as unknown as { createAgent: AgentFactory }).createAgent = (cluster, options) =>
-    (agent ??= base(cluster, { ...options, keepAlive: true }));
+  const patched = kc as unknown as { createDispatcher: DispatcherFactory };
+  const base = patched.createDispatcher.bind(kc);
+  let dispatcher: { value: object | undefined } | undefined;
+  patched.createDispatcher = (cluster, options) => (dispatcher ??= { value: base(cluster, options) }).value;
   return kc;
 }
 

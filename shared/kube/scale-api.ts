@@ -5,6 +5,7 @@
  * transient (409, 5xx, network).
  */
 import type { V1LabelSelector } from '@kubernetes/client-node';
+import { systemClock, type Clock } from '../clock.js';
 import { KubeApiError } from '../errors.js';
 import type { OrderedPod } from './pod-order.js';
 
@@ -25,6 +26,8 @@ export interface ScaleState {
 
 export interface DeploymentState extends ScaleState {
   readonly paused: boolean;
+  /** status.readyReplicas, when the API reported it. */
+  readonly readyReplicas?: number;
 }
 
 export interface PodInfo extends OrderedPod {
@@ -132,20 +135,42 @@ export interface ScaleUpResult {
   readonly attempts: number;
 }
 
+export interface ScaleUpRetry {
+  /** Wall time after which a write still losing every race gives up (with the 409). */
+  readonly budgetMs?: number;
+  readonly clock?: Clock;
+  /** Waits between attempts (tests pass one that moves a ManualClock). */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Uniform in [0, 1): the jitter. */
+  readonly random?: () => number;
+}
+
+/** Retries for 20 s: well inside the 60 s event timeout, far beyond any real contention. */
+const SCALE_UP_BUDGET_MS = 20_000;
+const BACKOFF_BASE_MS = 4;
+const BACKOFF_CAP_MS = 250;
+
 /**
- * Raises replicas to at least `desired`: read, write max(current, desired) with the
- * resourceVersion precondition, and on a conflict read again. Never lowers; never writes when
- * the Deployment already has enough.
+ * Raises replicas to at least `desired`: read, write `desired` with the resourceVersion
+ * precondition, and on a conflict read again after a jittered backoff. Never lowers; never writes
+ * when the Deployment already has enough, so when a concurrent writer (another instance handling
+ * an event of the same target) got there first, the re-read ends the loop without a write. Many
+ * instances racing on one Deployment converge: each round one write wins, and the losers either
+ * see enough replicas or retry after "full jitter" backoff (uniform in 0..min(cap, base * 2^n)),
+ * which spreads them out. Bounded by time, not by a count of attempts: status updates by the
+ * Deployment controller also move the resourceVersion, so a small count could run out while the
+ * object is busy. Any other failure is thrown at once.
  */
 export async function scaleUpTo(
   api: ScaleApi,
   ref: ScaleRef,
   desired: number,
-  maxAttempts = 10,
-  // Status updates also move the resourceVersion, so back off exponentially (10 ms .. 250 ms).
-  pause: (attempt: number) => Promise<void> = (attempt) =>
-    new Promise((resolve) => setTimeout(resolve, Math.min(250, 5 * 2 ** attempt) * (0.5 + Math.random()))),
+  retry: ScaleUpRetry = {},
 ): Promise<ScaleUpResult> {
+  const clock = retry.clock ?? systemClock;
+  const sleep = retry.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const random = retry.random ?? Math.random;
+  const giveUpAt = clock.now() + (retry.budgetMs ?? SCALE_UP_BUDGET_MS);
   let first: number | undefined;
   for (let attempt = 1; ; attempt++) {
     const scale = await api.readScale(ref);
@@ -156,8 +181,9 @@ export async function scaleUpTo(
       const written = await api.writeScale(ref, desired, scale.resourceVersion);
       return { from: first, to: written.replicas, written: true, attempts: attempt };
     } catch (error) {
-      if (!(error instanceof KubeApiError) || error.status !== 409 || attempt >= maxAttempts) throw error;
-      await pause(attempt);
+      if (!(error instanceof KubeApiError) || error.status !== 409 || clock.now() >= giveUpAt) throw error;
+      const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(attempt, 16));
+      await sleep(Math.min(random() * ceiling, Math.max(0, giveUpAt - clock.now())));
     }
   }
 }

@@ -46,7 +46,9 @@ export class RedisHandle {
 
   private async connect(): Promise<Redis> {
     if (!this.client) {
-      const { Redis } = await import('ioredis');
+      const loaded = await import('ioredis');
+      // Bundled by esbuild, the CommonJS package's exports arrive under `default` only.
+      const Redis = loaded.Redis ?? (loaded.default as unknown as { Redis: typeof loaded.Redis }).Redis;
       this.client = new Redis(this.options);
       // Errors surface on commands; without a listener ioredis would print every reconnect.
       this.client.on('error', () => undefined);
@@ -63,6 +65,20 @@ export class RedisHandle {
         'check the Redis instance, the VPC connector and REDIS_URL',
         { cause: error },
       );
+    }
+  }
+
+  /**
+   * Connects ahead of the first command (at instance start). A failure is not thrown: the client
+   * is dropped, so the first command connects afresh and reports the fault the usual way.
+   */
+  async warm(): Promise<Error | undefined> {
+    try {
+      await this.get();
+      return undefined;
+    } catch (error) {
+      await this.close();
+      return error as Error;
     }
   }
 

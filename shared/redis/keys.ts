@@ -17,6 +17,9 @@
  *   scaleIns   ZSET  "ms:from:to" scale-ins of the current policy period
  *   decisions  LIST  recent decisions as JSON, newest first
  */
+/** The key prefix when none is configured (PRESCALER_KEY_PREFIX; Terraform's `key_prefix`). */
+export const DEFAULT_KEY_PREFIX = 'prescaler';
+
 /** Events rejected for good, when no rejects topic is configured (LIST, newest first). */
 export function rejectedKey(prefix: string): string {
   return `${prefix}:rejected`;

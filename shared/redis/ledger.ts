@@ -5,7 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { DeadlineWork, WorkSummary } from '../sizing.js';
-import { TargetKeys } from './keys.js';
+import { DEFAULT_KEY_PREFIX, TargetKeys } from './keys.js';
 import { scripts } from './scripts.js';
 
 export type RegisterStatus = 'new' | 'raised' | 'duplicate';
@@ -67,7 +67,7 @@ function deadlinesFrom(flat: unknown[]): DeadlineWork[] {
 }
 
 export class Ledger {
-  constructor(readonly prefix = 'prescaler') {}
+  constructor(readonly prefix = DEFAULT_KEY_PREFIX) {}
 
   keys(target: string): TargetKeys {
     return new TargetKeys(this.prefix, target);
@@ -94,12 +94,20 @@ export class Ledger {
     };
   }
 
-  /** Reads a target's work and history, retiring finished and expiring stalled batches. */
-  async readForReconcile(
-    redis: Redis,
-    target: string,
-    options: ReconcileReadOptions,
-  ): Promise<ReconcileState> {
+  /**
+   * The target's open work as the Lua `summarize` counts it (finished batches left out; stalled
+   * ones still counted until reconcile expires them), read only: a dry run of `sweepAndRead`.
+   */
+  async summary(redis: Redis, target: string, nowMs: number): Promise<WorkSummary> {
+    const options = { nowMs, staleMs: Number.MAX_SAFE_INTEGER, windowMs: 0, periodMs: 0, mutate: false };
+    return (await this.sweepAndRead(redis, target, options)).work;
+  }
+
+  /**
+   * Sweeps, then reads: retires finished batches, expires stalled ones and trims old history
+   * (unless `options.mutate` is false), and returns the target's work and history.
+   */
+  async sweepAndRead(redis: Redis, target: string, options: ReconcileReadOptions): Promise<ReconcileState> {
     const keys = this.keys(target);
     const raw = (await scripts.reconcile.run(
       redis,

@@ -4,7 +4,7 @@
  * commands (see README "Progress contract").
  */
 import type { Redis } from 'ioredis';
-import { TargetKeys } from './keys.js';
+import { DEFAULT_KEY_PREFIX, TargetKeys } from './keys.js';
 
 export const DEFAULT_HEARTBEAT_SECONDS = 30;
 
@@ -16,7 +16,7 @@ export class ProgressReporter {
     target: string,
     /** This pod's name: the worker's HOSTNAME. */
     private readonly pod: string,
-    prefix = 'prescaler',
+    prefix = DEFAULT_KEY_PREFIX,
     private readonly heartbeatSeconds = DEFAULT_HEARTBEAT_SECONDS,
   ) {
     this.keys = new TargetKeys(prefix, target);

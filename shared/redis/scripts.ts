@@ -3,21 +3,17 @@
  * falling back to EVAL once when the server has not seen a script (after a restart or failover).
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
+import { luaSource, type LuaScript } from './lua-source.js';
 
-const lib = read('lib.lua');
-
-function read(file: string): string {
-  return readFileSync(new URL(`./scripts/${file}`, import.meta.url), 'utf8');
-}
+const lib = luaSource('lib');
 
 export class Script {
   readonly lua: string;
   readonly sha: string;
 
-  constructor(readonly name: string) {
-    this.lua = `${lib}\n${read(`${name}.lua`)}`;
+  constructor(readonly name: Exclude<LuaScript, 'lib'>) {
+    this.lua = `${lib}\n${luaSource(name)}`;
     this.sha = createHash('sha1').update(this.lua).digest('hex');
   }
 

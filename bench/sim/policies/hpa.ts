@@ -19,7 +19,7 @@
  */
 import type { ScaleInPolicy } from '../../../shared/config/registry.js';
 import type { ScaleInEvent } from '../../../shared/redis/ledger.js';
-import { policyFloor } from '../../../shared/scalein.js';
+import { policyFloor } from '../../../shared/decision.js';
 
 export interface ScalingRules {
   readonly stabilizationWindowSeconds: number;

@@ -3,20 +3,18 @@
  * - prescale, on each announcement: the batch is in the ledger, `sizeFor` sizes the target's
  *   outstanding work and the Deployment goes to max(current, desired) at once (prescale never
  *   lowers), e.g. 400 images at 1 per replica, max 50 -> 50.
- * - reconcile, every 15 s: `decide` with the target's scaleIn settings, the stabilization window
- *   (shared/window.ts, the rules reconcile.lua keeps in Redis: prescale and each pass record
- *   their desired count when it changes) and the scale-in history (each scale-in remembered for
- *   the longest policy period); when a scale-in is due,
- *   `rankPods` gives the pod-deletion-cost annotations and the fewest replicas that remove no
- *   busy pod (`mustKeep`), and `decide` is asked again with them.
+ * - reconcile, every 15 s: `decideTarget`, the reconcile function's own decision, with the
+ *   target's scaleIn settings, the stabilization window (bench/sim/window.ts, the rule reconcile.lua
+ *   keeps in Redis: prescale and each pass record their desired count when it changes), the
+ *   scale-in history (each scale-in remembered for the longest policy period) and the pods with
+ *   the images each holds.
  * The `unranked` variant is the same but trusts the ReplicaSet to pick victims (no annotations,
  * mustKeep 0): it shows what the ranking is for.
  */
 import type { ScaleInEvent } from '../../../shared/redis/ledger.js';
-import { rankPods } from '../../../shared/ranking.js';
-import { decide, type ReconcileInput } from '../../../shared/scalein.js';
+import { decideTarget } from '../../../shared/decide.js';
 import { sizeFor, type WorkSummary } from '../../../shared/sizing.js';
-import { pruneWindow, recordRecommendation, windowMax, type Recommendation } from '../../../shared/window.js';
+import { pruneWindow, recordRecommendation, windowMax, type Recommendation } from '../window.js';
 import type { DeploymentView, PolicyKind } from '../policy.js';
 import { uniform } from '../random.js';
 
@@ -62,37 +60,22 @@ export function prescalerPolicy(options: PrescalerOptions = {}): PolicyKind {
               // As reconcile.lua: entries no longer in effect / older than the longest period go.
               window = pruneWindow(window, nowMs, windowMs);
               scaleIns = scaleIns.filter((event) => event.atMs >= nowMs - periodMs);
-              const input: ReconcileInput = {
+              const decision = decideTarget({
                 target,
-                current: view.replicas,
-                work: workOf(view),
                 nowMs,
-                windowMax: windowMax(window, nowMs, windowMs),
-                recentScaleIns: scaleIns,
-                paused: false,
-              };
-              let decision = decide(input);
-              let annotations;
-              if (decision.needsPods) {
-                const busy = view.pods.filter((pod) => pod.inFlight > 0).length;
-                if (rank) {
-                  const ranking = rankPods(view.pods, nowMs);
-                  const held = view.pods.reduce((sum, pod) => sum + pod.inFlight, 0);
-                  decision = decide({
-                    ...input,
-                    mustKeep: ranking.mustKeep,
-                    busy: ranking.busy,
-                    unclaimed: Math.max(0, view.outstanding - held),
-                  });
-                  if (decision.action === 'scale_in') annotations = ranking.changes;
-                } else {
-                  decision = decide({ ...input, mustKeep: 0, busy });
-                }
-              }
+                ledger: {
+                  work: workOf(view),
+                  windowMax: windowMax(window, nowMs, windowMs),
+                  recentScaleIns: scaleIns,
+                },
+                deployment: { replicas: view.replicas, paused: false },
+                pods: view.pods,
+                rank,
+              });
               window = recordRecommendation(window, nowMs, decision.desired);
               if (decision.to < view.replicas)
                 scaleIns.push({ atMs: nowMs, from: view.replicas, to: decision.to });
-              return { replicas: decision.to, annotations };
+              return { replicas: decision.to, annotations: decision.annotations };
             },
           },
         ],

@@ -11,7 +11,8 @@
 -- ARGV[6] mutate: 1 to write, 0 for a dry run
 -- The window holds a recommendation only when it changed ("ms:replicas"). A recommendation is in
 -- effect until the next one, so the newest entry older than the window still counts (it held at
--- the window's start) and is kept; with a zero-length window only the new one counts.
+-- the window's start) and is kept; with a zero-length window only the new one counts. The rule is
+-- shared/window.ts's; a table test runs the same cases against both.
 -- Returns {outstanding, open, {left, deadlineMs, ...}, windowMax (-1 if empty),
 --          {"ms:from:to", ...}, {retired ids}, {expired id, left, ...}, last recommendation (-1)}
 local k = batch_keys()
@@ -92,7 +93,9 @@ end
 local before = redis.call('ZREVRANGEBYSCORE', window, '(' .. (now - windowMs), '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
 if before[1] then
   local replicas = replicas_of(before[1])
-  if windowMs > 0 and replicas and replicas > windowMax then windowMax = replicas end
+  -- It held at the window's start unless superseded exactly then (shared/window.ts's rule).
+  local supersededAtStart = redis.call('ZCOUNT', window, now - windowMs, now - windowMs) > 0
+  if windowMs > 0 and not supersededAtStart and replicas and replicas > windowMax then windowMax = replicas end
   if mutate then redis.call('ZREMRANGEBYSCORE', window, '-inf', '(' .. before[2]) end
 end
 local newest = redis.call('ZREVRANGE', window, 0, 0)

@@ -10,9 +10,14 @@ import * as grpc from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
 import type { Agent } from '../../../agent/agent.js';
 import { freePort } from '../../../emulator/stack/processes.js';
-import { eventually, progress, startAgent } from '../../support/agent.js';
-import { predict, predictClient, PredictServer, type PredictResponse } from '../../support/model-servers.js';
-import { RedisServer } from '../../support/redis-server.js';
+import { eventually, progress, startAgent } from '../../../bench/agent/support.js';
+import {
+  predict,
+  predictClient,
+  PredictServer,
+  type PredictResponse,
+} from '../../../bench/agent/model-servers.js';
+import { RedisServer } from '../../../emulator/stack/redis-server.js';
 
 const image = (bytes: number, name = 'ok') => ({
   model_spec: { name, signature_name: 'serving_default' },

@@ -9,9 +9,9 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Agent } from '../../../agent/agent.js';
 import { freePort } from '../../../emulator/stack/processes.js';
-import { eventually, progress, send, startAgent } from '../../support/agent.js';
-import { RestModelServer } from '../../support/model-servers.js';
-import { RedisServer } from '../../support/redis-server.js';
+import { eventually, progress, send, startAgent } from '../../../bench/agent/support.js';
+import { RestModelServer } from '../../../bench/agent/model-servers.js';
+import { RedisServer } from '../../../emulator/stack/redis-server.js';
 
 const PREDICT = '/v1/models/resnet101:predict';
 

@@ -10,9 +10,9 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { freePort } from '../../../emulator/stack/processes.js';
-import { progress, send, spawnAgent, type SpawnedAgent } from '../../support/agent.js';
-import { RestModelServer } from '../../support/model-servers.js';
-import { RedisServer } from '../../support/redis-server.js';
+import { progress, send, spawnAgent, type SpawnedAgent } from '../../../bench/agent/support.js';
+import { RestModelServer } from '../../../bench/agent/model-servers.js';
+import { RedisServer } from '../../../emulator/stack/redis-server.js';
 
 const MB = 1 << 20;
 

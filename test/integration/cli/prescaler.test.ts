@@ -17,10 +17,10 @@ import { ProcessGroup } from '../../../emulator/stack/processes.js';
 import { emulatorClient } from '../../../emulator/stack/pubsub.js';
 import { startPubSubEmulator } from '../../../emulator/stack/services.js';
 import { repoRoot } from '../../../emulator/stack/stack.js';
-import { run } from '../../../shared/cli/commands.js';
+import { run } from '../../../cli/commands.js';
 import { Ledger } from '../../../shared/redis/ledger.js';
 import { TargetKeys } from '../../../shared/redis/keys.js';
-import { RedisServer } from '../../support/redis-server.js';
+import { RedisServer } from '../../../emulator/stack/redis-server.js';
 
 const T = 'acme/resnet101/v1';
 
@@ -161,7 +161,7 @@ describe('prescaler command', () => {
   });
 
   it('the built command exits 2 and names the flag on bad input', () => {
-    const bin = join(repoRoot(), 'dist', 'shared', 'cli', 'prescaler.js');
+    const bin = join(repoRoot(), 'dist', 'cli', 'main.js');
     const result = spawnSync(process.execPath, [bin, 'publish', '--target', T, '--images', 'x'], {
       encoding: 'utf8',
       env: { ...process.env, PRESCALER_TOPIC: 'cli-events' },

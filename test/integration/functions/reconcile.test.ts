@@ -7,8 +7,8 @@ import { RedisRejectSink } from '../../../shared/rejects.js';
 import { handlePrescale } from '../../../functions/prescale.js';
 import { runReconcile, type ReconcileDeps } from '../../../functions/reconcile.js';
 import { FakeScaleApi } from '../../support/fake-scale-api.js';
-import { RedisServer } from '../../support/redis-server.js';
-import { testSettings } from '../../support/settings.js';
+import { RedisServer } from '../../../emulator/stack/redis-server.js';
+import { localSettings } from '../../../emulator/stack/settings.js';
 import { createDeps } from '../../../functions/deps.js';
 
 const T = 'acme/resnet101/v1';
@@ -34,7 +34,7 @@ describe('reconcile scenarios (virtual time, real Redis, fake Kubernetes API)', 
     if (!server.running) await server.restart();
     if (deps) await deps.redis.close();
     const prefix = `t${randomUUID().slice(0, 8)}`;
-    const settings = testSettings(
+    const settings = localSettings(
       {
         [T]: {
           cluster: { kubeconfig: '/unused' },

@@ -21,7 +21,7 @@ import { createPushSubscription, emulatorClient, pushEndpoint } from '../../../e
 import { startFunction, startPubSubEmulator } from '../../../emulator/stack/services.js';
 import { repoRoot } from '../../../emulator/stack/stack.js';
 import { rejectedKey, TargetKeys } from '../../../shared/redis/keys.js';
-import { RedisServer } from '../../support/redis-server.js';
+import { RedisServer } from '../../../emulator/stack/redis-server.js';
 
 const PROJECT = 'prescaler-test';
 const NS = 'ml';

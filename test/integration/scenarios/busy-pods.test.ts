@@ -19,8 +19,8 @@ import { Ledger } from '../../../shared/redis/ledger.js';
 import { ProgressReporter } from '../../../shared/redis/progress.js';
 import { runReconcile, type ReconcileDeps } from '../../../functions/reconcile.js';
 import { KubeEmulator } from '../../../emulator/kube/index.js';
-import { RedisServer } from '../../support/redis-server.js';
-import { testSettings } from '../../support/settings.js';
+import { RedisServer } from '../../../emulator/stack/redis-server.js';
+import { localSettings } from '../../../emulator/stack/settings.js';
 
 const START = Date.parse('2026-01-01T00:00:00Z');
 const manifest = (namespace: string) => `
@@ -75,7 +75,7 @@ describe('busy pods on scale-in', () => {
       scaleIn: { stabilizationSeconds: 0, policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] },
     });
     deps = {
-      settings: testSettings({ 'acme/ranked/v1': target('ranked') }, server.url, prefix),
+      settings: localSettings({ 'acme/ranked/v1': target('ranked') }, server.url, prefix),
       redis,
       ledger,
       clusters: new ClusterAccess({ clock }),

@@ -3,8 +3,8 @@
  * and says how to fix it; good input becomes one typed command, with defaults from the env.
  */
 import { describe, expect, it } from '@jest/globals';
-import { parseCommand, UsageError } from '../../../shared/cli/args.js';
-import { run } from '../../../shared/cli/commands.js';
+import { parseCommand, UsageError } from '../../../cli/args.js';
+import { run } from '../../../cli/commands.js';
 
 const env = { PRESCALER_TOPIC: 'prescaler-events', PRESCALER_TARGETS_FILE: '/tmp/registry.json' };
 

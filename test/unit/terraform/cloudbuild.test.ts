@@ -94,11 +94,20 @@ describe('cloudbuild.yaml', () => {
     expect(commandOf(step('build'))).toBe('npm run build');
   });
 
-  it('packages dist, package.json and package-lock.json into the zip terraform deploys', () => {
+  it('packages the bundled artifact, its package.json and lock file into the zip terraform deploys', () => {
     const pkg = commandOf(step('package'));
-    expect(pkg).toMatch(/zipfile -c \.\.\/function-source\.zip dist package\.json package-lock\.json/);
-    expect(pkg).toContain('.lua');
-    expect(pkg).toContain('dist/functions/index.js');
+    expect(pkg).toMatch(
+      /zipfile -c \.\.\/\.\.\/build\/function-source\.zip index\.js chunks package\.json package-lock\.json/,
+    );
+    expect(pkg).toContain('cd dist/function');
+    expect(pkg).not.toContain('.lua');
+    const ids = steps.map((s) => String(s.id));
+    expect(ids.indexOf('lock')).toBeGreaterThan(ids.indexOf('build'));
+    expect(ids.indexOf('lock')).toBeLessThan(ids.indexOf('package'));
+    expect(commandOf(step('lock'))).toBe(
+      'npm install --package-lock-only --ignore-scripts --no-audit --no-fund',
+    );
+    expect((step('lock') as { dir?: unknown }).dir).toBe('dist/function');
     expect(commandOf(step('terraform-plan'))).toContain(
       '-var=source_archive=/workspace/build/function-source.zip',
     );

@@ -87,6 +87,13 @@ describe('terraform and the code', () => {
     expect(text(block(prescale?.body, 'build_config'), 'runtime')).toBe('${var.functions.runtime}');
   });
 
+  it('gives prescale the configured concurrency and the CPU Cloud Run requires for it', async () => {
+    const { byEntry } = await moduleFunctions();
+    const service = block(byEntry.get(FUNCTION_ENTRY_POINTS.prescale)?.body, 'service_config');
+    expect(text(service, 'max_instance_request_concurrency')).toBe('${var.functions.prescale.concurrency}');
+    expect(text(service, 'available_cpu')).toBe('${var.functions.prescale.cpu}');
+  });
+
   it('sets only environment variables the code reads', async () => {
     const { byEntry } = await moduleFunctions();
     for (const fn of byEntry.values()) {

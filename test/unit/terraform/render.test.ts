@@ -44,11 +44,19 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 copyFileSync('terraform/variables.tf', join(scratch, 'variables.tf'));
 copyFileSync('terraform/registry.tf', join(scratch, 'registry.tf'));
-writeFileSync(join(scratch, 'outputs.tf'), 'output "targets_json" {\n  value = local.targets_json\n}\n');
+writeFileSync(
+  join(scratch, 'outputs.tf'),
+  'output "targets_json" {\n  value = local.targets_json\n}\noutput "functions" {\n  value = var.functions\n}\n',
+);
 
 let runs = 0;
 /** `terraform plan` on the copy with these variables: exit status, errors, and targets_json. */
-function plan(vars: Vars): { status: number | null; stderr: string; targetsJson?: string } {
+function plan(vars: Vars): {
+  status: number | null;
+  stderr: string;
+  targetsJson?: string;
+  functions?: FunctionsVar;
+} {
   const name = `case-${++runs}`;
   writeFileSync(join(scratch, `${name}.tfvars.json`), JSON.stringify(vars));
   const run = (args: string[]) =>
@@ -65,9 +73,23 @@ function plan(vars: Vars): { status: number | null; stderr: string; targetsJson?
   if (result.status !== 0) return { status: result.status, stderr: result.stderr };
   const shown = run(['show', '-json', `${name}.tfplan`]);
   const json = JSON.parse(shown.stdout) as {
-    planned_values?: { outputs?: { targets_json?: { value?: string } } };
+    planned_values?: {
+      outputs?: { targets_json?: { value?: string }; functions?: { value?: FunctionsVar } };
+    };
   };
-  return { status: 0, stderr: result.stderr, targetsJson: json.planned_values?.outputs?.targets_json?.value };
+  const outputs = json.planned_values?.outputs;
+  return {
+    status: 0,
+    stderr: result.stderr,
+    targetsJson: outputs?.targets_json?.value,
+    functions: outputs?.functions?.value,
+  };
+}
+
+/** var.functions with its defaults filled in, as terraform evaluates it. */
+interface FunctionsVar {
+  readonly runtime: string;
+  readonly prescale: { readonly concurrency: number; readonly cpu: string };
 }
 
 interface Rejection {
@@ -220,7 +242,22 @@ const REJECTIONS: readonly Rejection[] = [
   {
     input: 'runtime nodejs18',
     mutate: (v) => (v.functions = { runtime: 'nodejs18' }),
-    message: 'functions.runtime must be nodejs20 or nodejs22',
+    message: 'functions.runtime must be nodejs24 (tested) or nodejs22',
+  },
+  {
+    input: 'runtime nodejs20, decommissioned',
+    mutate: (v) => (v.functions = { runtime: 'nodejs20' }),
+    message: 'decommissioned the nodejs20 runtime on 2026-10-30',
+  },
+  {
+    input: 'prescale concurrency 80 on a fraction of a vCPU',
+    mutate: (v) => (v.functions = { prescale: { concurrency: 80, cpu: '0.5' } }),
+    message: 'above 1 it needs cpu of at least "1"',
+  },
+  {
+    input: 'prescale concurrency 0',
+    mutate: (v) => (v.functions = { prescale: { concurrency: 0 } }),
+    message: 'functions.prescale.concurrency must be an integer in 1..1000',
   },
   {
     input: 'prescale min instances above max',
@@ -308,6 +345,13 @@ describe('registry rendering and validation by terraform', () => {
         ],
         selectPolicy: 'Min',
       });
+    });
+
+    it('defaults to nodejs24 and to concurrent prescale events on a whole vCPU', () => {
+      const result = plan(baseVars());
+      expect(result.functions?.runtime).toBe('nodejs24');
+      expect(result.functions?.prescale.concurrency).toBeGreaterThan(1);
+      expect(Number(result.functions?.prescale.cpu)).toBeGreaterThanOrEqual(1);
     });
 
     it.each(REJECTIONS)('refuses $input', ({ mutate, message }) => {

@@ -386,6 +386,32 @@ describe('HTTP details', () => {
     expect(lines.map((l) => l.type)).toEqual(['ADDED', 'ADDED', 'ADDED', 'ADDED']);
   });
 
+  it('selects a watch as it selects a list: bad selectors are 400s, field selectors filter', async () => {
+    for (const query of ['labelSelector=app%20in%20(', 'fieldSelector=spec.bogus%3Dx']) {
+      const listed = await fetch(`${emu.url}/api/v1/namespaces/jobs/pods?${query}`, { headers: auth });
+      const watched = await fetch(`${emu.url}/api/v1/namespaces/jobs/pods?watch=1&${query}`, {
+        headers: auth,
+      });
+      expect(watched.status).toBe(400);
+      expect(listed.status).toBe(400);
+      expect(await watched.json()).toEqual(await listed.json());
+    }
+    const pods = emu.listPods('jobs');
+    const pending = pods.filter((p) => p.status.phase === 'Pending').map((p) => p.metadata.name);
+    const running = pods.filter((p) => p.status.phase === 'Running').map((p) => p.metadata.name);
+    expect(running.length).toBeGreaterThan(0);
+    const watched = await fetch(
+      `${emu.url}/api/v1/namespaces/jobs/pods?watch=1&timeoutSeconds=1&fieldSelector=status.phase%3DRunning`,
+      { headers: auth },
+    );
+    const objects = (await watched.text())
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { object: Pod }).object.metadata.name);
+    expect(objects.sort()).toEqual(running.sort());
+    for (const name of pending) expect(objects).not.toContain(name);
+  });
+
   it('deletes a pod gracefully (the ReplicaSet replaces it) and a Deployment with its pods', async () => {
     const before = emu.listPods('jobs', 'app=web');
     const victim = before[0]?.metadata.name ?? '';
