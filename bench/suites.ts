@@ -7,5 +7,6 @@ import { prescaleBench } from './functions/prescale.bench.js';
 import { reconcileBench } from './functions/reconcile.bench.js';
 import { policiesSuite } from './suites/policies.js';
 import { soakSuite } from './suites/soak.js';
+import { agentBench } from './agent/agent.bench.js';
 
-export const SUITES: readonly Suite[] = [prescaleBench, reconcileBench, policiesSuite, soakSuite];
+export const SUITES: readonly Suite[] = [prescaleBench, reconcileBench, policiesSuite, soakSuite, agentBench];

@@ -9,7 +9,8 @@ import { parseArgs } from 'node:util';
 import { ENV } from '../shared/config/env.js';
 import { parseRedisUrl } from '../shared/config/redis-url.js';
 import { TARGET_NAME } from '../shared/config/registry.js';
-import { DEFAULT_REDIS_URL, KEY_PREFIX_PATTERN, type RedisMode } from '../shared/config/settings.js';
+import type { RedisMode } from '../shared/config/settings.js';
+import { DEFAULT_REDIS_URL, KEY_PREFIX_PATTERN } from '../shared/config/values.js';
 import { BATCH_ID_PATTERN } from '../shared/event.js';
 import { DEFAULT_KEY_PREFIX } from '../shared/redis/keys.js';
 

@@ -14,14 +14,8 @@ import type { Clock } from '../../shared/clock.js';
 import { Ledger } from '../../shared/redis/ledger.js';
 import { MissingPrerequisites } from './prerequisites.js';
 import type { Child, ProcessGroup } from './processes.js';
-import {
-  podOf,
-  ready,
-  type BatchProgress,
-  type PodLister,
-  type WorkerTarget,
-  type Workers,
-} from './workers.js';
+import { podOf, ready, type BatchProgress, type PodLister, type WorkerTarget } from './workers.js';
+import type { StackWorkers } from './worker-set.js';
 
 /** The stack's target that Celery serves with --celery: the one declared in the Celery manifest. */
 export const CELERY_MANIFEST = 'celery-worker.yaml';
@@ -47,17 +41,6 @@ export function pythonPaths(root: string): { src: string; examples: string } {
     src: join(root, 'workers', 'python', 'src'),
     examples: join(root, 'workers', 'python', 'examples'),
   };
-}
-
-/** What the demo and the view read from the workers, simulated or real. */
-export interface StackWorkers {
-  readonly progress: BatchProgress[];
-  busyPods(target: string): number;
-  readonly interrupted: number;
-  readonly errors: readonly string[];
-  podRemoved(namespace: string, name: string): void;
-  start(): void;
-  stop(): Promise<void>;
 }
 
 export interface CeleryWorkersOptions {
@@ -254,39 +237,5 @@ export class CeleryWorkers implements StackWorkers {
       if (exit.code !== 0)
         this.note(new Error(`sending ${count} tasks of ${batchId} failed: ${child.lastLines}`));
     });
-  }
-}
-
-/** The simulated workers for every other target, and Celery for its own. */
-export class WorkersWithCelery implements StackWorkers {
-  constructor(
-    private readonly simulated: Workers,
-    private readonly celery: CeleryWorkers,
-  ) {}
-
-  get progress(): BatchProgress[] {
-    return [...this.simulated.progress, ...this.celery.progress].sort(
-      (a, b) => a.firstSeenMs - b.firstSeenMs,
-    );
-  }
-  busyPods(target: string): number {
-    return this.simulated.busyPods(target) + this.celery.busyPods(target);
-  }
-  get interrupted(): number {
-    return this.simulated.interrupted + this.celery.interrupted;
-  }
-  get errors(): readonly string[] {
-    return [...this.simulated.errors, ...this.celery.errors];
-  }
-  podRemoved(namespace: string, name: string): void {
-    this.simulated.podRemoved(namespace, name);
-    this.celery.podRemoved(namespace, name);
-  }
-  start(): void {
-    this.simulated.start();
-    this.celery.start();
-  }
-  async stop(): Promise<void> {
-    await Promise.all([this.simulated.stop(), this.celery.stop()]);
   }
 }

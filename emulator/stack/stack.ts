@@ -35,6 +35,7 @@ import { Scheduler } from './scheduler.js';
 import { startFunction, startPubSubEmulator, startRedis } from './services.js';
 import {
   functionRules,
+  AGENT_GRACE_SECONDS,
   HEARTBEAT_TTL_SECONDS,
   manifestStartupSeconds,
   RECONCILE_EVERY_SECONDS,
@@ -45,13 +46,9 @@ import {
   type StackTarget,
 } from './targets.js';
 import { podOf, Workers, type WorkerTarget } from './workers.js';
-import {
-  CELERY_MANIFEST,
-  CeleryWorkers,
-  findPython,
-  WorkersWithCelery,
-  type StackWorkers,
-} from './celery.js';
+import { CELERY_MANIFEST, CeleryWorkers, findPython } from './celery.js';
+import { AGENT_TARGETS, AgentPods } from './agents.js';
+import { WorkerSet, type StackWorkers } from './worker-set.js';
 import { Ledger } from '../../shared/redis/ledger.js';
 
 export const KEY_PREFIX = DEFAULT_KEY_PREFIX;
@@ -254,34 +251,55 @@ export class Stack {
         maximumBackoffSeconds: 5,
       });
 
+      // Each target is served by one kind of worker: the TF Serving sample by the real
+      // prescaler-agent in front of a stand-in model server (agents.ts), the Celery sample by real
+      // Celery workers with --celery (celery.ts), the others by simulated workers.
+      const heartbeatSeconds = scale.whole(HEARTBEAT_TTL_SECONDS, 2);
       const celeryTarget = python ? targets.find((t) => t.manifest === CELERY_MANIFEST) : undefined;
       const celeryWorker = workerTargets.find((t) => t.name === celeryTarget?.name);
-      const simulated = new Workers({
-        redis: client,
-        prefix: KEY_PREFIX,
-        targets: workerTargets.filter((t) => t !== celeryWorker),
-        pods: kube,
-        clock,
-        heartbeatSeconds: scale.whole(HEARTBEAT_TTL_SECONDS, 2),
-      });
-      workers = simulated;
-      if (python && celeryWorker) {
-        say(`serving ${celeryWorker.name} with real Celery workers (${python})`);
-        const celery = new CeleryWorkers({
-          root,
-          python,
-          group,
-          logsDir,
+      const agentTargets = workerTargets.filter((t) => AGENT_TARGETS.has(t.name));
+      const parts: StackWorkers[] = [
+        new Workers({
+          redis: client,
+          prefix: KEY_PREFIX,
+          targets: workerTargets.filter((t) => t !== celeryWorker && !agentTargets.includes(t)),
+          pods: kube,
+          clock,
+          heartbeatSeconds,
+        }),
+        new AgentPods({
           redis: client,
           redisUrl: redisServer.url,
           prefix: KEY_PREFIX,
-          target: celeryWorker,
+          targets: agentTargets,
           pods: kube,
+          group,
+          root,
+          logsDir,
           clock,
-          heartbeatSeconds: scale.whole(HEARTBEAT_TTL_SECONDS, 2),
-        });
-        workers = new WorkersWithCelery(simulated, celery);
+          heartbeatSeconds,
+          graceMs: scale.ms(AGENT_GRACE_SECONDS),
+        }),
+      ];
+      if (python && celeryWorker) {
+        say(`serving ${celeryWorker.name} with real Celery workers (${python})`);
+        parts.push(
+          new CeleryWorkers({
+            root,
+            python,
+            group,
+            logsDir,
+            redis: client,
+            redisUrl: redisServer.url,
+            prefix: KEY_PREFIX,
+            target: celeryWorker,
+            pods: kube,
+            clock,
+            heartbeatSeconds,
+          }),
+        );
       }
+      workers = new WorkerSet(parts);
       const started = workers;
       kube.events.on('podRemoved', (record) => started.podRemoved(record.namespace, record.name));
       workers.start();

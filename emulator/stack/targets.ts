@@ -37,6 +37,9 @@ export const SCALE_IN = {
 /** Cloud Scheduler's period for reconcile, in real-world seconds. */
 export const RECONCILE_EVERY_SECONDS = 15;
 
+/** How long a deleted TF Serving pod's agent may drain (its terminationGracePeriodSeconds). */
+export const AGENT_GRACE_SECONDS = 60;
+
 /** The heartbeat TTL of the progress contract (`SET ... EX 30`). */
 export const HEARTBEAT_TTL_SECONDS = 30;
 

@@ -6,10 +6,10 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { describeIssue, intRange } from './validation.js';
+import { TARGET_NAME } from './values.js';
 
-/** `product/model/version`: three segments of letters, digits, `.`, `_`, `-`. */
-export const TARGET_NAME =
-  /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}\/[A-Za-z0-9][A-Za-z0-9._-]{0,62}\/[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+export { TARGET_NAME };
+
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 

@@ -5,10 +5,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
-import { DEFAULT_KEY_PREFIX } from '../redis/keys.js';
 import { ENV } from './env.js';
 import { parseRegistryJson, type Registry } from './registry.js';
 import { parseRedisUrl } from './redis-url.js';
+import {
+  DEFAULT_REDIS_URL,
+  integerSetting,
+  KEY_PREFIX_PATTERN,
+  keyPrefixSetting,
+  type Env,
+} from './values.js';
 
 export type RedisMode = 'standalone' | 'cluster';
 
@@ -38,20 +44,7 @@ export interface Settings {
   readonly reconcileDeadlineSeconds: number;
 }
 
-export type Env = Readonly<Record<string, string | undefined>>;
-
-function integerSetting(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(
-      `${name} = ${JSON.stringify(raw)}: must be an integer from ${min} to ${max}`,
-      `set ${name} to an integer from ${min} to ${max}, or unset it for the default ${fallback}`,
-    );
-  }
-  return value;
-}
+export type { Env };
 
 function loadRegistry(env: Env, readFile: (path: string) => string): Registry {
   const inline = env[ENV.targets];
@@ -81,10 +74,7 @@ function loadRegistry(env: Env, readFile: (path: string) => string): Registry {
   );
 }
 
-/** The Redis the functions use when REDIS_URL is not set. */
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
-/** What PRESCALER_KEY_PREFIX must look like (braces and colons belong to the key layout). */
-export const KEY_PREFIX_PATTERN = /^[A-Za-z0-9._-]{1,40}$/;
+export { DEFAULT_REDIS_URL, KEY_PREFIX_PATTERN };
 
 function loadRedisSettings(env: Env): RedisSettings {
   const url = env[ENV.redisUrl] ?? DEFAULT_REDIS_URL;
@@ -132,13 +122,7 @@ export function secretsOf(env: Env): string[] {
 export function loadSettings(env: Env, readFile = (path: string) => readFileSync(path, 'utf8')): Settings {
   const registry = loadRegistry(env, readFile);
   const redis = loadRedisSettings(env);
-  const keyPrefix = env[ENV.keyPrefix] ?? DEFAULT_KEY_PREFIX;
-  if (!KEY_PREFIX_PATTERN.test(keyPrefix)) {
-    throw new ConfigError(
-      `${ENV.keyPrefix} = ${JSON.stringify(keyPrefix)}: must be 1-40 letters, digits, ".", "_" or "-"`,
-      'braces and colons are reserved for the key layout',
-    );
-  }
+  const keyPrefix = keyPrefixSetting(env);
   const rejectsTopic = env[ENV.rejectsTopic] || undefined;
   return {
     registry,

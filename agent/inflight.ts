@@ -1,0 +1,122 @@
+/**
+ * What is in flight on this pod, and its heartbeat. Every proxied request enters with its image
+ * count and leaves when it ends; the heartbeat of the progress contract follows the sum:
+ *
+ *   - on change, coalesced: one write at a time; when it returns, the latest value is written if
+ *     it moved meanwhile (200 requests arriving at once cost two writes, not 200);
+ *   - while busy, refreshed every `refreshMs` (at most 10 s, a third of the 30 s TTL);
+ *   - at zero, deleted; a write that failed is tried again after `retryMs`.
+ *
+ * Heartbeat writes never block a request: they run beside the data path.
+ */
+export interface HeartbeatWriter {
+  /** `SET ...:pod:NAME n EX ttl` for n > 0, `DEL` for 0 (ProgressReporter.heartbeat). */
+  heartbeat(inFlight: number): Promise<void>;
+}
+
+export interface InFlightOptions {
+  readonly writer: HeartbeatWriter;
+  readonly refreshMs: number;
+  readonly retryMs?: number;
+  /** Told of each failed write (counted and logged by the caller). */
+  readonly onError?: (error: unknown) => void;
+}
+
+export class InFlight {
+  private images = 0;
+  private requestCount = 0;
+  /** The value Redis holds as far as we know; undefined: unknown (start, or a failed write). */
+  private written: number | undefined = 0;
+  private writing: Promise<void> | undefined;
+  private refresh: NodeJS.Timeout | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private readonly idleWaiters: Array<() => void> = [];
+
+  constructor(private readonly options: InFlightOptions) {}
+
+  /** Requests in flight. */
+  get requests(): number {
+    return this.requestCount;
+  }
+
+  /** Images in flight: the heartbeat's value. */
+  get value(): number {
+    return this.images;
+  }
+
+  enter(images = 1): void {
+    this.requestCount++;
+    this.images += images;
+    if (this.requestCount === 1) this.startRefresh();
+    this.sync();
+  }
+
+  leave(images = 1): void {
+    this.requestCount--;
+    this.images -= images;
+    if (this.requestCount === 0) {
+      this.stopRefresh();
+      for (const wake of this.idleWaiters.splice(0)) wake();
+    }
+    this.sync();
+  }
+
+  /** Resolves once nothing is in flight (at once if nothing is). */
+  idle(): Promise<void> {
+    if (this.requestCount === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Resolves once the heartbeat in Redis matches what is in flight (or the last write failed). */
+  async settled(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  /** Stops the timers; the last written value stays (call after idle() and settled()). */
+  close(): void {
+    this.stopRefresh();
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = undefined;
+  }
+
+  private startRefresh(): void {
+    this.refresh = setInterval(() => {
+      this.written = undefined;
+      this.sync();
+    }, this.options.refreshMs);
+    this.refresh.unref();
+  }
+
+  private stopRefresh(): void {
+    if (this.refresh) clearInterval(this.refresh);
+    this.refresh = undefined;
+  }
+
+  private sync(): void {
+    if (this.writing || this.written === this.images) return;
+    const value = this.images;
+    this.writing = this.options.writer.heartbeat(value).then(
+      () => {
+        this.written = value;
+      },
+      (error: unknown) => {
+        this.written = undefined;
+        this.options.onError?.(error);
+        this.scheduleRetry();
+      },
+    );
+    void this.writing.then(() => {
+      this.writing = undefined;
+      if (this.retry === undefined) this.sync();
+    });
+  }
+
+  private scheduleRetry(): void {
+    if (this.retry) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      this.sync();
+    }, this.options.retryMs ?? 1000);
+    this.retry.unref();
+  }
+}

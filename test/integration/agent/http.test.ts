@@ -1,0 +1,163 @@
+/**
+ * The agent's HTTP/1.1 route with real traffic: a client, the agent (in this process), a
+ * TF-Serving-shaped REST model server and a real redis-server. Heartbeat while busy, counts by
+ * outcome under 200 concurrent requests, 502 when the upstream is down, counts kept through a
+ * Redis crash, /drain waiting for the last request.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { Agent } from '../../../agent/agent.js';
+import { freePort } from '../../../emulator/stack/processes.js';
+import { eventually, progress, send, startAgent } from '../../../bench/agent/support.js';
+import { RestModelServer } from '../../../bench/agent/model-servers.js';
+import { RedisServer } from '../../../emulator/stack/redis-server.js';
+
+const PREDICT = '/v1/models/resnet101:predict';
+
+describe('prescaler agent, HTTP/1.1', () => {
+  let redisServer: RedisServer;
+  let redis: Redis;
+  let model: RestModelServer;
+  let agent: Agent;
+  let port: number;
+  let prefix: string;
+
+  beforeAll(async () => {
+    redisServer = await RedisServer.start();
+    redis = new Redis(redisServer.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
+    redis.on('error', () => undefined);
+    model = await RestModelServer.start();
+  });
+  afterAll(async () => {
+    redis.disconnect();
+    await model.stop();
+    await redisServer.stop();
+  });
+
+  async function start(routes = `8501=${model.url}`): Promise<void> {
+    prefix = `t-${randomUUID().slice(0, 8)}`;
+    ({ agent } = await startAgent({ redisUrl: redisServer.url, prefix, routes }));
+    port = agent.ports.get(8501) as number;
+  }
+  afterEach(async () => {
+    model.release();
+    await agent.shutdown(5000);
+  });
+
+  it('keeps a heartbeat while a request is in flight, counts it done, and deletes the heartbeat at zero', async () => {
+    await start();
+    const answer = send(port, PREDICT, {
+      headers: { 'x-prescaler-batch': 'b1', 'x-prescaler-images': '4', 'x-test-hold': '1' },
+      body: '{"instances":[1,2,3,4]}',
+    });
+    await model.holding(1);
+    await eventually(
+      'the heartbeat shows 4 images',
+      async () => (await progress(redis, prefix, 'b1')).heartbeat === 4,
+    );
+    expect(await progress(redis, prefix, 'b1')).toEqual({ heartbeat: 4, done: 0, failed: 0 });
+    model.release();
+    const response = await answer;
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.body)).toMatchObject({ receivedBytes: 23, path: PREDICT });
+    await eventually('done counted and heartbeat gone', async () => {
+      const p = await progress(redis, prefix, 'b1');
+      return p.done === 4 && p.heartbeat === null;
+    });
+    const metrics = await send(agent.adminPort, '/metrics', { method: 'GET' });
+    expect(metrics.body).toMatch(/prescaler_agent_images_total\{outcome="done"\} 4/);
+    expect(metrics.body).toMatch(/prescaler_agent_requests_total\{route="8501",outcome="done"\} 1/);
+  });
+
+  it('counts right under 200 concurrent requests of mixed outcomes', async () => {
+    await start();
+    // status -> how it counts: 2xx done, 4xx failed except 408/429, the rest nothing.
+    const statuses = [200, 201, 400, 404, 408, 429, 500, 503];
+    const sent = Array.from({ length: 200 }, (_, i) => ({
+      status: statuses[i % statuses.length] as number,
+      images: (i % 3) + 1,
+      tagged: i % 10 !== 9,
+    }));
+    const answers = await Promise.all(
+      sent.map((r) =>
+        send(port, PREDICT, {
+          headers: {
+            'x-test-status': String(r.status),
+            ...(r.tagged ? { 'x-prescaler-batch': 'mixed', 'x-prescaler-images': String(r.images) } : {}),
+          },
+          body: '{"instances":[0]}',
+        }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual(sent.map((r) => r.status));
+    const expectDone = sent.filter((r) => r.tagged && r.status < 300).reduce((s, r) => s + r.images, 0);
+    const expectFailed = sent
+      .filter((r) => r.tagged && (r.status === 400 || r.status === 404))
+      .reduce((s, r) => s + r.images, 0);
+    await eventually('every count written', async () => {
+      const p = await progress(redis, prefix, 'mixed');
+      return p.done === expectDone && p.failed === expectFailed && p.heartbeat === null;
+    });
+    expect(await progress(redis, prefix, 'mixed')).toEqual({
+      heartbeat: null,
+      done: expectDone,
+      failed: expectFailed,
+    });
+  });
+
+  it('answers 502 when the upstream is down, and counts nothing', async () => {
+    await start(`8501=http://127.0.0.1:${await freePort()}`);
+    const answer = await send(port, PREDICT, { headers: { 'x-prescaler-batch': 'down' }, body: '{}' });
+    expect(answer.status).toBe(502);
+    expect(answer.body).toMatch(/unavailable: ECONNREFUSED/);
+    await agent.inFlight.settled();
+    expect(await progress(redis, prefix, 'down')).toEqual({ heartbeat: null, done: 0, failed: 0 });
+  });
+
+  it('keeps serving while Redis is down and writes every count once Redis is back', async () => {
+    await start();
+    await redisServer.kill();
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, () =>
+        send(port, PREDICT, {
+          headers: { 'x-prescaler-batch': 'crash', 'x-prescaler-images': '2' },
+          body: '{}',
+        }),
+      ),
+    );
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    await eventually('counts wait for Redis', () => Promise.resolve(agent.writer.pendingImages === 60));
+    await redisServer.restart();
+    await eventually(
+      'all 60 images counted once Redis is back',
+      async () => (await progress(redis, prefix, 'crash')).done === 60,
+    );
+    const metrics = await send(agent.adminPort, '/metrics', { method: 'GET' });
+    expect(metrics.body).toMatch(/prescaler_agent_redis_errors_total [1-9]/);
+    expect(metrics.body).not.toMatch(/prescaler_agent_images_lost_total\{[^}]*\} [1-9]/);
+  });
+
+  it('/drain answers only once the last request has ended', async () => {
+    await start();
+    const held = send(port, PREDICT, { headers: { 'x-test-hold': '1' }, body: '{}' });
+    await model.holding(1);
+    let drained = false;
+    const drain = send(agent.adminPort, '/drain', { method: 'GET' }).then((a) => {
+      drained = true;
+      return a;
+    });
+    // Other requests come and go while the held one stays: /drain must still wait.
+    expect((await send(port, PREDICT, { body: '{}' })).status).toBe(200);
+    expect((await send(agent.adminPort, '/healthz', { method: 'GET' })).body).toContain('"inFlight":1');
+    expect(drained).toBe(false);
+    model.release();
+    expect((await held).status).toBe(200);
+    const answer = await drain;
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body)).toEqual({ drained: true, inFlight: 0 });
+    const bounded = await send(agent.adminPort, '/drain?timeoutSeconds=abc', { method: 'GET' });
+    expect(bounded.status).toBe(400);
+    expect(bounded.body).toContain('timeoutSeconds = \\"abc\\"');
+  });
+});
