@@ -102,8 +102,20 @@ export class FakeScaleApi implements ScaleApi, ClusterConnector {
     return Promise.resolve(this.get(ref).pods.map((pod) => ({ ownerUid: `rs-${key(ref)}`, ...pod })));
   }
 
+  /** Records the patch and applies it to the pod, as the API server would (null removes). */
   annotatePod(_namespace: string, pod: string, annotations: PodAnnotations): Promise<void> {
     this.annotations.push({ pod, annotations });
+    for (const d of this.deployments.values()) {
+      d.pods = d.pods.map((p) => {
+        if (p.name !== pod) return p;
+        const merged: Record<string, string> = { ...p.annotations };
+        for (const [k, v] of Object.entries(annotations)) {
+          if (v === null) delete merged[k];
+          else merged[k] = v;
+        }
+        return { ...p, annotations: merged };
+      });
+    }
     return Promise.resolve();
   }
 

@@ -12,7 +12,7 @@ import { ManualClock } from '../../../shared/clock.js';
 import { MemoryLogger } from '../../../shared/log.js';
 import { createDeps } from '../../../functions/deps.js';
 import { runReconcile, type ReconcileDeps } from '../../../functions/reconcile.js';
-import { DELETION_COST_ANNOTATION, deletionOrder } from '../../../shared/kube/pod-order.js';
+import { deletionOrder } from '../../../shared/kube/pod-order.js';
 import type { PodInfo } from '../../../shared/kube/scale-api.js';
 import { FakeScaleApi } from '../../support/fake-scale-api.js';
 import { findPython, PYTHON_EXAMPLES, pythonEnv } from '../../support/python.js';
@@ -149,20 +149,17 @@ describe('Celery workers and reconcile', () => {
       busyPodsSeen = Math.max(busyPodsSeen, report.busyPods ?? 0);
       if (report.action === 'scale_in' && report.applied !== null) {
         scaleIns++;
-        // The ReplicaSet removes the first pods of its deletion order, costs as reconcile left them.
-        const costs = new Map<string, string | null>();
-        for (const a of kube.annotations) costs.set(a.pod, a.annotations[DELETION_COST_ANNOTATION] ?? null);
-        const pods = deployment.pods.map((p) => {
-          const cost = costs.get(p.name);
-          return cost ? { ...p, annotations: { [DELETION_COST_ANNOTATION]: cost } } : p;
-        });
+        // The ReplicaSet removes the first pods of its deletion order, with the annotations that
+        // reconcile's patches left on them (the fake applies them as the API server does).
+        const pods = deployment.pods;
         const count = (report.current ?? 0) - report.applied;
         const gone = deletionOrder(pods, clock.now())
           .slice(0, count)
           .map((p) => p.name);
         expect(gone.filter((name) => held.includes(name))).toEqual([]);
         // Without the heartbeats' deletion costs the ReplicaSet would have taken a held pod.
-        const naive = deletionOrder(deployment.pods, clock.now()).slice(0, count);
+        const bare = pods.map((p) => ({ ...p, annotations: {} }));
+        const naive = deletionOrder(bare, clock.now()).slice(0, count);
         if (naive.some((p) => held.includes(p.name))) protectedPasses++;
         removed.push(...gone);
         deployment.pods = deployment.pods.filter((p) => !gone.includes(p.name));

@@ -63,7 +63,7 @@ describe('prescaler workers-acl on a real redis-server', () => {
 
   it('prints one ACL SETUSER limited to the contract commands and the target keys', () => {
     expect(command).toMatch(
-      /^ACL SETUSER prescaler-worker-acme-resnet101-v1 reset on #[0-9a-f]{64} ~prescaler:\{acme\/resnet101\/v1\}:done ~prescaler:\{acme\/resnet101\/v1\}:failed ~prescaler:\{acme\/resnet101\/v1\}:pod:\* -@all \+hincrby \+set \+del \+ping$/,
+      /^ACL SETUSER prescaler-worker-acme-resnet101-v1 reset on #[0-9a-f]{64} ~prescaler:\{acme\/resnet101\/v1\}:done ~prescaler:\{acme\/resnet101\/v1\}:failed ~prescaler:\{acme\/resnet101\/v1\}:pod:\* ~prescaler:\{acme\/resnet101\/v1\}:holders:\* -@all \+hincrby \+set \+del \+time \+multi \+exec \+zremrangebyscore \+zadd \+pexpire \+zrem \+ping$/,
     );
   });
 
@@ -78,6 +78,11 @@ describe('prescaler workers-acl on a real redis-server', () => {
     expect(await admin.get(keys.pod('pod-a'))).toBe('2');
     await reporter.heartbeat(0);
     expect(await admin.exists(keys.pod('pod-a'))).toBe(0);
+    // The holders form, for pods whose processes hold work each.
+    await reporter.hold('proc-1', 2);
+    expect(await admin.zcard(keys.holders('pod-a'))).toBe(1);
+    await reporter.release('proc-1', 2);
+    expect(await admin.exists(keys.holders('pod-a'))).toBe(0);
   });
 
   it.each([
