@@ -8,8 +8,9 @@
  * these targets then come from the agents alone: they write the heartbeat and the counts.
  *
  * When the emulator deletes a pod, its agent gets SIGTERM (it drains: what is in flight
- * finishes) and then its model server. A request that fails (the pod went away under it) is
- * counted as interrupted and its image is sent again.
+ * finishes) and then its model server. A request the pod refused before taking the image (503
+ * from a draining agent, a refused connection) is sent again elsewhere; one that failed after the
+ * pod took it (the pod went away under it) is counted as interrupted and sent again.
  */
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -251,17 +252,17 @@ export class AgentPods {
     pod.inFlight++;
     const body = JSON.stringify({ instances: [{ b64: 'aW1hZ2U=' }] });
     let settled = false;
-    const settle = (ok: boolean) => {
+    const settle = (outcome: 'done' | 'refused' | 'interrupted') => {
       if (settled) return;
       settled = true;
       pod.inFlight--;
-      if (ok) {
+      if (outcome === 'done') {
         batch.done++;
         if (batch.done >= batch.total) batch.finishedMs = this.options.clock.now();
-      } else {
-        batch.issued--;
-        this.interrupted++;
+        return;
       }
+      batch.issued--;
+      if (outcome === 'interrupted') this.interrupted++;
     };
     const req = request(
       {
@@ -277,11 +278,15 @@ export class AgentPods {
       },
       (res) => {
         res.resume();
-        res.once('end', () => settle(res.statusCode === 200));
-        res.once('error', () => settle(false));
+        // 503: a draining agent turned the request away before the model server saw it.
+        const failed = res.statusCode === 503 ? 'refused' : 'interrupted';
+        res.once('end', () => settle(res.statusCode === 200 ? 'done' : failed));
+        res.once('error', () => settle('interrupted'));
       },
     );
-    req.once('error', () => settle(false));
+    req.once('error', (error: NodeJS.ErrnoException) =>
+      settle(error.code === 'ECONNREFUSED' ? 'refused' : 'interrupted'),
+    );
     req.end(body);
   }
 }
