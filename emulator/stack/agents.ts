@@ -270,6 +270,9 @@ export class AgentPods {
         port: pod.port,
         method: 'POST',
         path: `/v1/models/${MODEL}:predict`,
+        // A new connection per image: a kept-alive socket that a draining agent closes would fail
+        // the next request with a reset, indistinguishable from losing an image mid-flight.
+        agent: false,
         headers: {
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(body),
