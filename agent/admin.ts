@@ -11,10 +11,10 @@
  *                  server is stopped after the last request through the agent has ended.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { InFlight } from './inflight.js';
 import type { AgentMetrics } from './metrics.js';
 import { CONTENT_TYPE } from './prometheus.js';
+import { listen } from './listen.js';
 
 export const MAX_DRAIN_SECONDS = 86_400;
 
@@ -48,11 +48,7 @@ export class AdminServer {
   }
 
   async listen(host: string, port: number): Promise<number> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => resolve());
-    });
-    return (this.server.address() as AddressInfo).port;
+    return listen(this.server, host, port);
   }
 
   close(): void {

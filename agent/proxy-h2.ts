@@ -19,12 +19,12 @@ import {
   type OutgoingHttpHeaders,
   type ServerHttp2Stream,
 } from 'node:http2';
-import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream';
 import type { Route } from './config.js';
 import type { AgentMetrics } from './metrics.js';
 import { grpcOutcome, httpOutcome, type Outcome } from './outcome.js';
 import type { Tracker } from './tracker.js';
+import { listen } from './listen.js';
 
 /** Connection-specific fields HTTP/2 forbids (RFC 9113 section 8.2.2); `te: trailers` stays. */
 const CONNECTION_SPECIFIC = new Set([
@@ -118,11 +118,7 @@ export class H2Proxy {
   }
 
   async listen(host: string, port = this.route.listenPort): Promise<number> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => resolve());
-    });
-    return (this.server.address() as AddressInfo).port;
+    return listen(this.server, host, port);
   }
 
   /** Accepts no new connections and sends GOAWAY on open ones; streams under way finish. */

@@ -13,12 +13,12 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { pipeline, Transform } from 'node:stream';
 import type { Route } from './config.js';
 import type { AgentMetrics } from './metrics.js';
 import { httpOutcome } from './outcome.js';
 import type { Tracker } from './tracker.js';
+import { listen } from './listen.js';
 
 const HOP_BY_HOP = new Set([
   'connection',
@@ -82,11 +82,7 @@ export class Http1Proxy {
   }
 
   async listen(host: string, port = this.route.listenPort): Promise<number> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => resolve());
-    });
-    return (this.server.address() as AddressInfo).port;
+    return listen(this.server, host, port);
   }
 
   /** Accepts no new connections; requests that still arrive on open ones get 503 and a close. */
