@@ -19,6 +19,7 @@ import type { Clock } from '../../shared/clock.js';
 import { TargetKeys } from '../../shared/redis/keys.js';
 import { freePort, waitUntil, type Child, type ProcessGroup } from './processes.js';
 import { podOf, ready, type BatchProgress, type PodLister, type WorkerTarget } from './workers.js';
+import { Poller } from './poller.js';
 
 /** True when an HTTP GET of `url` answers 200. */
 async function healthy(url: string): Promise<boolean> {
@@ -77,25 +78,27 @@ export class AgentPods {
   private readonly pods = new Map<string, AgentPod>();
   private readonly batches = new Map<string, Batch>();
   private readonly restarts = new Map<string, number>();
-  private timer: NodeJS.Timeout | undefined;
-  private polling: Promise<void> = Promise.resolve();
+  private readonly poller: Poller;
   private turn = 0;
   private stopped = false;
   interrupted = 0;
   readonly errors: string[] = [];
 
-  constructor(private readonly options: AgentPodsOptions) {}
+  constructor(private readonly options: AgentPodsOptions) {
+    this.poller = new Poller(
+      () => this.poll(),
+      (error) => this.note(error),
+      options.pollMs ?? 50,
+    );
+  }
 
   start(): void {
-    this.timer = setInterval(() => {
-      this.polling = this.polling.then(() => this.poll()).catch((error: unknown) => this.note(error));
-    }, this.options.pollMs ?? 50);
+    this.poller.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.polling;
+    await this.poller.stop();
     await Promise.all([...this.pods.values()].map((p) => this.retire(p)));
   }
 

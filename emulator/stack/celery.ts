@@ -16,6 +16,7 @@ import { MissingPrerequisites } from './prerequisites.js';
 import type { Child, ProcessGroup } from './processes.js';
 import { podOf, ready, type BatchProgress, type PodLister, type WorkerTarget } from './workers.js';
 import type { StackWorkers } from './worker-set.js';
+import { Poller } from './poller.js';
 
 /** The stack's target that Celery serves with --celery: the one declared in the Celery manifest. */
 export const CELERY_MANIFEST = 'celery-worker.yaml';
@@ -72,14 +73,18 @@ export class CeleryWorkers implements StackWorkers {
   private readonly workers = new Map<string, Child>();
   private readonly batches = new Map<string, CeleryBatch>();
   private busy = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private polling: Promise<void> = Promise.resolve();
+  private readonly poller: Poller;
   private stopped = false;
   readonly interrupted = 0;
   readonly errors: string[] = [];
 
   constructor(private readonly options: CeleryWorkersOptions) {
     this.ledger = new Ledger(options.prefix);
+    this.poller = new Poller(
+      () => this.poll(),
+      (error) => this.note(error),
+      options.pollMs ?? 100,
+    );
   }
 
   private env(hostname: string): NodeJS.ProcessEnv {
@@ -97,15 +102,12 @@ export class CeleryWorkers implements StackWorkers {
   }
 
   start(): void {
-    this.timer = setInterval(() => {
-      this.polling = this.polling.then(() => this.poll()).catch((error: unknown) => this.note(error));
-    }, this.options.pollMs ?? 100);
+    this.poller.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.polling;
+    await this.poller.stop();
     await Promise.all([...this.workers.values()].map((w) => w.stop(5000)));
     this.workers.clear();
   }

@@ -14,6 +14,7 @@ import type { Clock } from '../../shared/clock.js';
 import { TargetKeys } from '../../shared/redis/keys.js';
 import { ProgressReporter } from '../../shared/redis/progress.js';
 import type { Pod } from '../kube/index.js';
+import { Poller } from './poller.js';
 
 export interface WorkerTarget {
   readonly name: string;
@@ -88,8 +89,7 @@ export interface WorkersOptions {
 export class Workers {
   private readonly batches = new Map<string, Batch>();
   private readonly workers = new Map<string, PodWorker>();
-  private timer: NodeJS.Timeout | undefined;
-  private polling: Promise<void> = Promise.resolve();
+  private readonly poller: Poller;
   private nextSlot = 0;
   private stopped = false;
   /** Images lost because the pod holding them was removed. */
@@ -99,18 +99,21 @@ export class Workers {
   /** Errors reporting to Redis (the stack keeps going; they are shown at the end). */
   readonly errors: string[] = [];
 
-  constructor(private readonly options: WorkersOptions) {}
+  constructor(private readonly options: WorkersOptions) {
+    this.poller = new Poller(
+      () => this.poll(),
+      (error) => this.note(error),
+      options.pollMs ?? 50,
+    );
+  }
 
   start(): void {
-    this.timer = setInterval(() => {
-      this.polling = this.polling.then(() => this.poll()).catch((error: unknown) => this.note(error));
-    }, this.options.pollMs ?? 50);
+    this.poller.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.polling;
+    await this.poller.stop();
     for (const worker of this.workers.values()) this.retire(worker, false);
     await Promise.all([...this.workers.values()].map((w) => w.reporter.heartbeat(0).catch(() => undefined)));
     this.workers.clear();
