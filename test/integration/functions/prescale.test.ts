@@ -1,3 +1,8 @@
+/**
+ * The prescale handler on a real Redis, standalone and as a 3-master Cluster, with the fake
+ * Kubernetes API: sizing from the whole outstanding work, redeliveries, API faults (permanent,
+ * transient, conflicts) and Redis down.
+ */
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { KubeApiError } from '../../../shared/errors.js';

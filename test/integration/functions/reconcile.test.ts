@@ -1,3 +1,8 @@
+/**
+ * reconcile scenarios in virtual time: the real function's pass over a real Redis ledger and the
+ * fake Kubernetes API, from scale-ups that repair lost events to stabilized, step-limited
+ * scale-ins that never remove a busy pod.
+ */
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import type { ManualClock } from '../../../shared/clock.js';
 import type { MemoryLogger } from '../../../shared/log.js';

@@ -1,3 +1,7 @@
+/**
+ * The prescaler policy in the simulator: scale-up on the announcement, the lead, and pods ranked
+ * so that scale-in interrupts no image (unlike the unranked variant).
+ */
 import { describe, expect, it } from '@jest/globals';
 import { prescaler, prescalerPolicy, prescalerUnranked } from '../../../../bench/sim/policies/prescaler.js';
 import { simulate } from '../../../../bench/sim/simulate.js';
