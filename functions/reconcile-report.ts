@@ -9,6 +9,9 @@ import { PrescalerError } from '../shared/errors.js';
 import type { FunctionDeps } from './deps.js';
 import { GRACE_WARNING_PREFIX } from './guards.js';
 
+/** Reports are logged; nothing else of the function's dependencies is needed. */
+type ReportDeps = Pick<FunctionDeps, 'logger'>;
+
 export interface TargetReport {
   readonly target: string;
   /** `skipped`: not reconciled within the pass deadline (see `reason`). */
@@ -38,7 +41,7 @@ export interface ReconcileReport {
 }
 
 /** A target the pass deadline left out (pass.ts): logged as an error, reported as skipped. */
-export function skipped(deps: FunctionDeps, target: TargetSpec, reason: string): TargetReport {
+export function skipped(deps: ReportDeps, target: TargetSpec, reason: string): TargetReport {
   deps.logger.log('ERROR', `reconcile skipped ${target.name}: ${reason}`, {
     event: 'reconcile_skipped',
     target: target.name,
@@ -79,7 +82,7 @@ export function failed(target: TargetSpec, error: unknown): TargetReport {
 }
 
 /** `failed`, logged as an error with the fault's code, kind and hint. */
-export function failedAndLogged(deps: FunctionDeps, target: TargetSpec, error: unknown): TargetReport {
+export function failedAndLogged(deps: ReportDeps, target: TargetSpec, error: unknown): TargetReport {
   const report = failed(target, error);
   deps.logger.log('ERROR', `reconcile failed for ${target.name}: ${report.error?.message}`, {
     event: 'reconcile_failed',
@@ -92,12 +95,7 @@ export function failedAndLogged(deps: FunctionDeps, target: TargetSpec, error: u
 }
 
 /** The log lines of a target's report: expired batches, then the change or why there was none. */
-export function logReport(
-  deps: FunctionDeps,
-  report: TargetReport,
-  latencyMs: number,
-  dryRun: boolean,
-): void {
+export function logReport(deps: ReportDeps, report: TargetReport, latencyMs: number, dryRun: boolean): void {
   if (report.expired.length > 0) {
     deps.logger.log(
       'WARNING',
