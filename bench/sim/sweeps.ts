@@ -37,47 +37,41 @@ export interface Sweep {
   readonly points: readonly SweepPoint[];
 }
 
+type SweepSetup = ReturnType<SweepSpec['setup']>;
+
+/** A sweep of the reference burst (registry defaults, no lead) with what `vary` sets changed. */
+function sweep(
+  name: string,
+  axis: string,
+  values: readonly number[],
+  vary: (value: number, seed: number) => Partial<SweepSetup>,
+): SweepSpec {
+  return {
+    name,
+    axis,
+    values,
+    setup(value, seed) {
+      const changed = vary(value, seed);
+      return {
+        registry: changed.registry ?? benchRegistry(),
+        workload: changed.workload ?? burstWorkload(seed),
+        leadSeconds: changed.leadSeconds ?? 0,
+      };
+    },
+  };
+}
+
 export const SWEEPS: readonly SweepSpec[] = [
-  {
-    name: 'load',
-    axis: 'model load (s)',
-    values: [5, 15, 30, 60, 120, 300],
-    setup: (value, seed) => ({
-      registry: benchRegistry({ startupSeconds: value }),
-      workload: burstWorkload(seed),
-      leadSeconds: 0,
-    }),
-  },
-  {
-    name: 'size',
-    axis: 'images per burst',
-    values: [25, 50, 100, 200, 400, 800],
-    setup: (value, seed) => ({
-      registry: benchRegistry(),
-      workload: burstsOf(seed, value, 225),
-      leadSeconds: 0,
-    }),
-  },
-  {
-    name: 'gap',
-    axis: 'seconds between bursts',
-    values: [60, 120, 240, 480, 960],
-    setup: (value, seed) => ({
-      registry: benchRegistry(),
-      workload: burstsOf(seed, 220, value),
-      leadSeconds: 0,
-    }),
-  },
-  {
-    name: 'lead',
-    axis: 'announcement lead (s)',
-    values: [0, 15, 30, 60, 120],
-    setup: (value, seed) => ({
-      registry: benchRegistry(),
-      workload: burstWorkload(seed),
-      leadSeconds: value,
-    }),
-  },
+  sweep('load', 'model load (s)', [5, 15, 30, 60, 120, 300], (value) => ({
+    registry: benchRegistry({ startupSeconds: value }),
+  })),
+  sweep('size', 'images per burst', [25, 50, 100, 200, 400, 800], (value, seed) => ({
+    workload: burstsOf(seed, value, 225),
+  })),
+  sweep('gap', 'seconds between bursts', [60, 120, 240, 480, 960], (value, seed) => ({
+    workload: burstsOf(seed, 220, value),
+  })),
+  sweep('lead', 'announcement lead (s)', [0, 15, 30, 60, 120], (value) => ({ leadSeconds: value })),
 ];
 
 export function runSweep(spec: SweepSpec, policies: readonly PolicyKind[], seed: number): Sweep {

@@ -56,18 +56,37 @@ function draw(shape: Shape, seed: number, target: string): Workload {
 }
 
 /**
- * Bursts of 40 to 400 images, the next one 90 to 360 s after the previous (seeded, uniform):
- * about 16 bursts an hour. At 50 replicas a 400-image burst needs 70 s from a cold start, so
- * an autoscaler that keeps up sees idle gaps between bursts.
+ * The built-in shapes:
+ * - burst: 40 to 400 images, the next burst 90 to 360 s after the previous (seeded, uniform):
+ *   about 16 bursts an hour. At 50 replicas a 400-image burst needs 70 s from a cold start, so
+ *   an autoscaler that keeps up sees idle gaps between bursts.
+ * - trickle: 1 to 4 images every 2 to 8 s for an hour (about 0.5 images a second).
+ * - idle: long idle gaps: a batch of 100 to 300 images, then 15 to 25 minutes of nothing.
  */
-export function burstWorkload(seed: number, target = REFERENCE_TARGET): Workload {
-  const description = 'bursts of 40-400 images every 90-360 s for an hour';
-  return draw(
-    { name: 'burst', description, first: [30, 120], gap: [90, 360], images: [40, 400] },
-    seed,
-    target,
-  );
-}
+const SHAPES = {
+  burst: {
+    description: 'bursts of 40-400 images every 90-360 s for an hour',
+    first: [30, 120],
+    gap: [90, 360],
+    images: [40, 400],
+  },
+  trickle: { description: '1-4 images every 2-8 s for an hour', first: [0, 8], gap: [2, 8], images: [1, 4] },
+  idle: {
+    description: '100-300 images, then 15-25 min idle, for an hour',
+    first: [30, 120],
+    gap: [900, 1500],
+    images: [100, 300],
+  },
+} as const satisfies Record<string, Omit<Shape, 'name'>>;
+
+const drawn =
+  (name: keyof typeof SHAPES) =>
+  (seed: number, target = REFERENCE_TARGET): Workload =>
+    draw({ name, ...SHAPES[name] }, seed, target);
+
+export const burstWorkload = drawn('burst');
+export const trickleWorkload = drawn('trickle');
+export const idleWorkload = drawn('idle');
 
 /**
  * Bursts of a chosen size and spacing, for the sweeps: images and gap drawn within +-20 % of the
@@ -80,29 +99,10 @@ export function burstsOf(
   target = REFERENCE_TARGET,
 ): Workload {
   const low = Math.max(1, Math.round(images * 0.8));
-  const description = `bursts of ${low}-${Math.round(images * 1.2)} images every ${Math.round(gapSeconds * 0.8)}-${Math.round(gapSeconds * 1.2)} s for an hour`;
+  const high = Math.round(images * 1.2);
   const gap = [gapSeconds * 0.8, gapSeconds * 1.2] as const;
-  return draw(
-    { name: 'burst', description, first: [30, 120], gap, images: [low, Math.round(images * 1.2)] },
-    seed,
-    target,
-  );
-}
-
-/** A steady trickle: 1 to 4 images every 2 to 8 s for an hour (about 0.5 images a second). */
-export function trickleWorkload(seed: number, target = REFERENCE_TARGET): Workload {
-  const description = '1-4 images every 2-8 s for an hour';
-  return draw({ name: 'trickle', description, first: [0, 8], gap: [2, 8], images: [1, 4] }, seed, target);
-}
-
-/** Long idle gaps: a batch of 100 to 300 images, then 15 to 25 minutes of nothing, for an hour. */
-export function idleWorkload(seed: number, target = REFERENCE_TARGET): Workload {
-  const description = '100-300 images, then 15-25 min idle, for an hour';
-  return draw(
-    { name: 'idle', description, first: [30, 120], gap: [900, 1500], images: [100, 300] },
-    seed,
-    target,
-  );
+  const description = `bursts of ${low}-${high} images every ${Math.round(gap[0])}-${Math.round(gap[1])} s for an hour`;
+  return draw({ name: 'burst', description, first: [30, 120], gap, images: [low, high] }, seed, target);
 }
 
 function round(seconds: number): number {

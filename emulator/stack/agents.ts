@@ -18,8 +18,8 @@ import type { Redis } from 'ioredis';
 import type { Clock } from '../../shared/clock.js';
 import { TargetKeys } from '../../shared/redis/keys.js';
 import { freePort, waitUntil, type Child, type ProcessGroup } from './processes.js';
-import { podOf, ready, type BatchProgress, type PodLister, type WorkerTarget } from './workers.js';
-import { Poller } from './poller.js';
+import { ready, targetPods, type PodLister, type WorkerTarget } from './workers.js';
+import { PolledWorkers, type TrackedBatch } from './polled-workers.js';
 
 /** True when an HTTP GET of `url` answers 200. */
 async function healthy(url: string): Promise<boolean> {
@@ -64,54 +64,19 @@ interface AgentPod {
   stopping?: Promise<void>;
 }
 
-interface Batch {
-  readonly target: string;
-  readonly batchId: string;
-  total: number;
-  issued: number;
-  done: number;
-  readonly firstSeenMs: number;
-  finishedMs?: number;
-}
-
-export class AgentPods {
+export class AgentPods extends PolledWorkers {
   private readonly pods = new Map<string, AgentPod>();
-  private readonly batches = new Map<string, Batch>();
   private readonly restarts = new Map<string, number>();
-  private readonly poller: Poller;
   private turn = 0;
-  private stopped = false;
   interrupted = 0;
-  readonly errors: string[] = [];
 
   constructor(private readonly options: AgentPodsOptions) {
-    this.poller = new Poller(
-      () => this.poll(),
-      (error) => this.note(error),
-      options.pollMs ?? 50,
-    );
-  }
-
-  start(): void {
-    this.poller.start();
+    super(options.pollMs ?? 50);
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    await this.poller.stop();
+    await this.halt();
     await Promise.all([...this.pods.values()].map((p) => this.retire(p)));
-  }
-
-  get progress(): BatchProgress[] {
-    return [...this.batches.values()].map((b) => ({
-      target: b.target,
-      batchId: b.batchId,
-      total: b.total,
-      done: b.done,
-      inFlight: b.issued - b.done,
-      firstSeenMs: b.firstSeenMs,
-      ...(b.finishedMs !== undefined ? { finishedMs: b.finishedMs } : {}),
-    }));
   }
 
   busyPods(target: string): number {
@@ -123,21 +88,14 @@ export class AgentPods {
     if (pod) void this.retire(pod);
   }
 
-  private note(error: unknown): void {
-    if (this.errors.length < 20) this.errors.push((error as Error).message);
-  }
-
-  private async poll(): Promise<void> {
+  protected async poll(): Promise<void> {
     if (this.stopped) return;
     await this.discoverBatches();
     const seen = new Set<string>();
-    for (const target of this.options.targets) {
-      for (const pod of this.options.pods.listPods(target.namespace)) {
-        if (podOf([target], pod) === undefined || !ready(pod)) continue;
-        const key = `${target.namespace}/${pod.metadata.name}`;
-        seen.add(key);
-        if (!this.pods.has(key)) await this.hire(key, pod.metadata.name, target);
-      }
+    for (const { target, pod, key } of targetPods(this.options.targets, this.options.pods)) {
+      if (!ready(pod)) continue;
+      seen.add(key);
+      if (!this.pods.has(key)) await this.hire(key, pod.metadata.name, target);
     }
     for (const [key, pod] of this.pods) if (!seen.has(key)) void this.retire(pod);
     this.dispatch();
@@ -227,7 +185,7 @@ export class AgentPods {
     return pod.stopping;
   }
 
-  private nextBatch(target: string): Batch | undefined {
+  private nextBatch(target: string): TrackedBatch | undefined {
     for (const b of this.batches.values()) if (b.target === target && b.issued < b.total) return b;
     return undefined;
   }
@@ -250,7 +208,7 @@ export class AgentPods {
     }
   }
 
-  private send(pod: AgentPod, batch: Batch): void {
+  private send(pod: AgentPod, batch: TrackedBatch): void {
     batch.issued++;
     pod.inFlight++;
     const body = JSON.stringify({ instances: [{ b64: 'aW1hZ2U=' }] });

@@ -14,9 +14,9 @@ import type { Clock } from '../../shared/clock.js';
 import { Ledger } from '../../shared/redis/ledger.js';
 import { MissingPrerequisites } from './prerequisites.js';
 import type { Child, ProcessGroup } from './processes.js';
-import { podOf, ready, type BatchProgress, type PodLister, type WorkerTarget } from './workers.js';
+import { podOf, ready, type PodLister, type WorkerTarget } from './workers.js';
 import type { StackWorkers } from './worker-set.js';
-import { Poller } from './poller.js';
+import { PolledWorkers } from './polled-workers.js';
 
 /** The stack's target that Celery serves with --celery: the one declared in the Celery manifest. */
 export const CELERY_MANIFEST = 'celery-worker.yaml';
@@ -60,31 +60,15 @@ export interface CeleryWorkersOptions {
   readonly pollMs?: number;
 }
 
-interface CeleryBatch {
-  total: number;
-  sent: number;
-  done: number;
-  readonly firstSeenMs: number;
-  finishedMs?: number;
-}
-
-export class CeleryWorkers implements StackWorkers {
+export class CeleryWorkers extends PolledWorkers implements StackWorkers {
   private readonly ledger: Ledger;
   private readonly workers = new Map<string, Child>();
-  private readonly batches = new Map<string, CeleryBatch>();
   private busy = 0;
-  private readonly poller: Poller;
-  private stopped = false;
   readonly interrupted = 0;
-  readonly errors: string[] = [];
 
   constructor(private readonly options: CeleryWorkersOptions) {
+    super(options.pollMs ?? 100, 'celery: ');
     this.ledger = new Ledger(options.prefix);
-    this.poller = new Poller(
-      () => this.poll(),
-      (error) => this.note(error),
-      options.pollMs ?? 100,
-    );
   }
 
   private env(hostname: string): NodeJS.ProcessEnv {
@@ -101,27 +85,10 @@ export class CeleryWorkers implements StackWorkers {
     };
   }
 
-  start(): void {
-    this.poller.start();
-  }
-
   async stop(): Promise<void> {
-    this.stopped = true;
-    await this.poller.stop();
+    await this.halt();
     await Promise.all([...this.workers.values()].map((w) => w.stop(5000)));
     this.workers.clear();
-  }
-
-  get progress(): BatchProgress[] {
-    return [...this.batches].map(([batchId, b]) => ({
-      target: this.options.target.name,
-      batchId,
-      total: b.total,
-      done: b.done,
-      inFlight: Math.max(0, b.sent - b.done),
-      firstSeenMs: b.firstSeenMs,
-      ...(b.finishedMs !== undefined ? { finishedMs: b.finishedMs } : {}),
-    }));
   }
 
   busyPods(target: string): number {
@@ -137,11 +104,7 @@ export class CeleryWorkers implements StackWorkers {
     void worker.stop(15_000).catch((error: unknown) => this.note(error));
   }
 
-  private note(error: unknown): void {
-    if (this.errors.length < 20) this.errors.push(`celery: ${(error as Error).message}`);
-  }
-
-  private async poll(): Promise<void> {
+  protected async poll(): Promise<void> {
     if (this.stopped) return;
     const { target, pods, redis, clock } = this.options;
     const names: string[] = [];
@@ -166,12 +129,19 @@ export class CeleryWorkers implements StackWorkers {
     this.busy = [...inFlight.values()].filter((n) => n > 0).length;
     const now = clock.now();
     for (const [batchId, raw] of Object.entries(totals)) {
-      const batch = this.batches.get(batchId) ?? { total: 0, sent: 0, done: 0, firstSeenMs: now };
+      const batch = this.batches.get(batchId) ?? {
+        target: target.name,
+        batchId,
+        total: 0,
+        issued: 0,
+        done: 0,
+        firstSeenMs: now,
+      };
       this.batches.set(batchId, batch);
       batch.total = Math.max(batch.total, Number(raw));
-      if (batch.sent < batch.total) {
-        this.send(batchId, batch.total - batch.sent);
-        batch.sent = batch.total;
+      if (batch.issued < batch.total) {
+        this.send(batchId, batch.total - batch.issued);
+        batch.issued = batch.total;
       }
     }
     for (const [batchId, batch] of this.batches) {

@@ -80,6 +80,18 @@ export class DecisionFeed {
     this.listeners.push(listener);
   }
 
+  /** Keeps the decisions among a function process's output lines, stamped with `now()`. */
+  follow(
+    source: DecisionLine['source'],
+    output: { onLine(listener: (line: string) => void): void },
+    now: () => number,
+  ): void {
+    output.onLine((line) => {
+      const decision = parseDecision(line, source, now());
+      if (decision) this.add(decision);
+    });
+  }
+
   /** One line for a terminal: what changed, and why. */
   static describe(line: DecisionLine): string {
     const target = line.target ?? '-';

@@ -2,25 +2,22 @@
  * The local stack: a private redis-server, the Pub/Sub emulator, the Kubernetes API emulator
  * (in this process, HTTPS, wall clock) loaded with the sample manifests, both functions in their
  * own Functions Framework processes running the built code, the events topic with a push
- * subscription to prescale, a scheduler calling reconcile, and simulated workers. `Stack.start`
- * brings it up (and tears down what it started if any step fails); `stop()` ends every child.
+ * subscription to prescale, a scheduler calling reconcile, and the workers (serving.ts).
+ * `Stack.start` brings it up (and tears down what it started if any step fails); `stop()` ends
+ * every child.
  *
- * Its files (kubeconfigs, the RBAC rules, the registry, the scaled manifests, logs) go to `dir`.
+ * Its files (kubeconfigs, the RBAC rules, the registries, the scaled manifests, logs) go to `dir`
+ * (stack-files.ts).
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { PubSub, Topic } from '@google-cloud/pubsub';
 import { Redis } from 'ioredis';
-import { stringify } from 'yaml';
 import { systemClock, type Clock } from '../../shared/clock.js';
 import { ENV } from '../../shared/config/env.js';
-import { parseRegistry } from '../../shared/config/registry.js';
 import { DEFAULT_KEY_PREFIX, TargetKeys } from '../../shared/redis/keys.js';
-import { KubeEmulator, type Pod } from '../kube/index.js';
-import { DecisionFeed, parseDecision } from './decisions.js';
+import { KubeEmulator } from '../kube/index.js';
+import { DecisionFeed } from './decisions.js';
 import { checkBuilt, checkPrerequisites } from './prerequisites.js';
 import { endLeftovers, ProcessGroup } from './processes.js';
 import {
@@ -31,48 +28,25 @@ import {
   PUSH_SUBSCRIPTION,
   STACK_PROJECT,
 } from './pubsub.js';
+import { repoRoot } from './repo-root.js';
 import { Scheduler } from './scheduler.js';
+import { busyProbe, startServing, workerTargetsOf } from './serving.js';
 import { startFunction, startPubSubEmulator, startRedis } from './services.js';
 import {
-  functionRules,
-  AGENT_GRACE_SECONDS,
-  HEARTBEAT_TTL_SECONDS,
-  manifestStartupSeconds,
-  RECONCILE_EVERY_SECONDS,
-  scaleManifest,
-  stackRegistry,
-  STACK_TARGETS,
-  TimeScale,
-  type StackTarget,
-} from './targets.js';
-import { podOf, Workers, type WorkerTarget } from './workers.js';
-import { CELERY_MANIFEST, CeleryWorkers, findPython } from './celery.js';
-import { AGENT_TARGETS, AgentPods } from './agents.js';
-import { WorkerSet, type StackWorkers } from './worker-set.js';
-import { Ledger } from '../../shared/redis/ledger.js';
+  envFileText,
+  prepareDir,
+  writeKubeconfigs,
+  writeManifests,
+  writeRbac,
+  writeRegistries,
+} from './stack-files.js';
+import { RECONCILE_EVERY_SECONDS, STACK_TARGETS, TimeScale, type StackTarget } from './targets.js';
+import { findPython } from './celery.js';
+import type { StackWorkers } from './worker-set.js';
 
 export const KEY_PREFIX = DEFAULT_KEY_PREFIX;
-import { FUNCTION_ROLES } from '../../shared/kube/rbac-rules.js';
-
-/** The stack's users for the two functions: each holds its function's Role (shared/kube/rbac-rules.ts). */
-export const FUNCTION_USERS = { prescale: 'prescaler-prescale', reconcile: 'prescaler-reconcile' } as const;
-
-/** The repository root: the nearest directory above this module with prescaler's package.json. */
-export function repoRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
-  let dir = from;
-  for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (
-      existsSync(pkg) &&
-      (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'prescaler'
-    ) {
-      return dir;
-    }
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`no prescaler package.json above ${from}`);
-    dir = parent;
-  }
-}
+export { FUNCTION_USERS } from './stack-files.js';
+export { repoRoot } from './repo-root.js';
 
 export interface StackOptions {
   /** How many times faster than real life; default 10. */
@@ -131,11 +105,7 @@ export class Stack {
     const targets = options.targets ?? STACK_TARGETS;
     const clock = options.clock ?? systemClock;
     const dir = resolve(options.dir ?? join(root, '.stack'));
-    const logsDir = join(dir, 'logs');
-    // Only what the stack itself writes is cleared, never the directory as a whole.
-    for (const old of ['logs', 'manifests']) await rm(join(dir, old), { recursive: true, force: true });
-    await mkdir(logsDir, { recursive: true });
-    await mkdir(join(dir, 'manifests'), { recursive: true });
+    const { logsDir } = await prepareDir(dir);
 
     const pidFile = join(dir, 'pids.json');
     const leftovers = await endLeftovers(pidFile);
@@ -163,59 +133,17 @@ export class Stack {
       redis = client;
 
       say('starting the Kubernetes API emulator');
-      const workerTargets: WorkerTarget[] = targets.map((t) => ({
-        name: t.name,
-        namespace: t.namespace,
-        deployment: t.deployment,
-        imagesPerReplica: t.imagesPerReplica,
-        msPerImage: scale.ms(t.secondsPerImage),
-      }));
-      const rbacFile = join(dir, 'rbac.yaml');
-      await writeFile(
-        rbacFile,
-        stringify({
-          users: FUNCTION_ROLES.map((role) => ({
-            name: FUNCTION_USERS[role],
-            token: `${FUNCTION_USERS[role]}-${randomBytes(12).toString('hex')}`,
-            rules: functionRules(targets, role),
-          })),
-        }),
-      );
-      const busyProbe = async (pod: Pod): Promise<boolean> => {
-        const target = podOf(workerTargets, pod);
-        if (!target) return false;
-        const inFlight = await new Ledger(KEY_PREFIX).inFlight(client, target.name, [pod.metadata.name]);
-        return (inFlight.get(pod.metadata.name) ?? 0) > 0;
-      };
-      kube = await KubeEmulator.start({ clock, rbac: rbacFile, busyProbe, tls: true });
-      const kubeconfig = join(dir, 'kubeconfig');
-      const functionsKubeconfig = join(dir, 'kubeconfig-prescale');
-      const reconcileKubeconfig = join(dir, 'kubeconfig-reconcile');
-      await kube.writeKubeconfig(kubeconfig);
-      await kube.writeKubeconfig(functionsKubeconfig, FUNCTION_USERS.prescale);
-      await kube.writeKubeconfig(reconcileKubeconfig, FUNCTION_USERS.reconcile);
-
-      const startup = new Map<string, number>();
-      const manifestsDir = join(root, 'emulator', 'kube', 'manifests');
-      for (const target of targets) {
-        const text = await readFile(join(manifestsDir, target.manifest), 'utf8');
-        startup.set(target.name, manifestStartupSeconds(text, target.deployment));
-        await writeFile(join(dir, 'manifests', target.manifest), scaleManifest(text, target, scale));
-      }
+      const rbacFile = await writeRbac(dir, targets);
+      const busy = busyProbe(client, KEY_PREFIX, workerTargetsOf(targets, scale));
+      kube = await KubeEmulator.start({ clock, rbac: rbacFile, busyProbe: busy, tls: true });
+      const kubeconfigs = await writeKubeconfigs(kube, dir);
+      const startup = await writeManifests(root, dir, targets, scale);
       await kube.loadManifests(join(dir, 'manifests'));
-
-      // One registry per function, each naming the kubeconfig of that function's user.
-      const registry = stackRegistry(targets, startup, scale, functionsKubeconfig);
-      parseRegistry(registry);
-      const registryFile = join(dir, 'registry.json');
-      await writeFile(registryFile, JSON.stringify(registry, null, 2) + '\n');
-      const reconcileRegistryFile = join(dir, 'registry-reconcile.json');
-      const reconcileRegistry = stackRegistry(targets, startup, scale, reconcileKubeconfig);
-      await writeFile(reconcileRegistryFile, JSON.stringify(reconcileRegistry, null, 2) + '\n');
+      const registries = await writeRegistries(dir, targets, startup, scale, kubeconfigs);
 
       say('starting the prescale and reconcile functions');
       const env = {
-        [ENV.targetsFile]: registryFile,
+        [ENV.targetsFile]: registries.prescale,
         [ENV.redisUrl]: redisServer.url,
         [ENV.keyPrefix]: KEY_PREFIX,
         PUBSUB_EMULATOR_HOST: pubsubEmulator.host,
@@ -226,20 +154,13 @@ export class Stack {
         startFunction(group, {
           target: 'reconcile',
           source,
-          env: { ...env, [ENV.targetsFile]: reconcileRegistryFile },
+          env: { ...env, [ENV.targetsFile]: registries.reconcile },
           logFile: join(logsDir, 'reconcile.log'),
         }),
       ]);
       const decisions = new DecisionFeed();
-      for (const [name, fn] of [
-        ['prescale', prescale],
-        ['reconcile', reconcile],
-      ] as const) {
-        fn.child.onLine((line) => {
-          const decision = parseDecision(line, name, clock.now());
-          if (decision) decisions.add(decision);
-        });
-      }
+      decisions.follow('prescale', prescale.child, () => clock.now());
+      decisions.follow('reconcile', reconcile.child, () => clock.now());
 
       say('creating the events topic and the push subscription');
       pubsub = emulatorClient(pubsubEmulator.host, STACK_PROJECT);
@@ -251,67 +172,29 @@ export class Stack {
         maximumBackoffSeconds: 5,
       });
 
-      // Each target is served by one kind of worker: the TF Serving sample by the real
-      // prescaler-agent in front of a stand-in model server (agents.ts), the Celery sample by real
-      // Celery workers with --celery (celery.ts), the others by simulated workers.
-      const heartbeatSeconds = scale.whole(HEARTBEAT_TTL_SECONDS, 2);
-      const celeryTarget = python ? targets.find((t) => t.manifest === CELERY_MANIFEST) : undefined;
-      const celeryWorker = workerTargets.find((t) => t.name === celeryTarget?.name);
-      const agentTargets = workerTargets.filter((t) => AGENT_TARGETS.has(t.name));
-      const parts: StackWorkers[] = [
-        new Workers({
-          redis: client,
-          prefix: KEY_PREFIX,
-          targets: workerTargets.filter((t) => t !== celeryWorker && !agentTargets.includes(t)),
-          pods: kube,
-          clock,
-          heartbeatSeconds,
-        }),
-        new AgentPods({
-          redis: client,
-          redisUrl: redisServer.url,
-          prefix: KEY_PREFIX,
-          targets: agentTargets,
-          pods: kube,
-          group,
-          root,
-          logsDir,
-          clock,
-          heartbeatSeconds,
-          graceMs: scale.ms(AGENT_GRACE_SECONDS),
-        }),
-      ];
-      if (python && celeryWorker) {
-        say(`serving ${celeryWorker.name} with real Celery workers (${python})`);
-        parts.push(
-          new CeleryWorkers({
-            root,
-            python,
-            group,
-            logsDir,
-            redis: client,
-            redisUrl: redisServer.url,
-            prefix: KEY_PREFIX,
-            target: celeryWorker,
-            pods: kube,
-            clock,
-            heartbeatSeconds,
-          }),
-        );
-      }
-      workers = new WorkerSet(parts);
-      const started = workers;
-      kube.events.on('podRemoved', (record) => started.podRemoved(record.namespace, record.name));
-      workers.start();
+      workers = startServing({
+        targets,
+        scale,
+        redis: client,
+        redisUrl: redisServer.url,
+        prefix: KEY_PREFIX,
+        kube,
+        group,
+        root,
+        logsDir,
+        clock,
+        ...(python ? { python } : {}),
+        say,
+      });
       const reconcileUrl = `${reconcile.url}/`;
       scheduler = new Scheduler(reconcileUrl, scale.ms(RECONCILE_EVERY_SECONDS));
       scheduler.start();
 
       const info: StackInfo = {
         dir,
-        kubeconfig,
-        functionsKubeconfig,
-        registryFile,
+        kubeconfig: kubeconfigs.kubeconfig,
+        functionsKubeconfig: kubeconfigs.prescale,
+        registryFile: registries.prescale,
         rbacFile,
         envFile: join(dir, 'env'),
         logsDir,
@@ -339,12 +222,7 @@ export class Stack {
         decisions,
       );
     } catch (error) {
-      await scheduler?.stop();
-      await workers?.stop().catch(() => undefined);
-      await pubsub?.close().catch(() => undefined);
-      redis?.disconnect();
-      await kube?.stop().catch(() => undefined);
-      await group.stopAll();
+      await tearDown({ scheduler, workers, pubsub, redis, kube, group });
       throw error;
     }
   }
@@ -396,28 +274,24 @@ export class Stack {
 
   /** Stops the scheduler, the workers, the emulator and every child process; safe to call twice. */
   async stop(): Promise<void> {
-    this.stopping ??= (async () => {
-      await this.scheduler.stop();
-      await this.workers.stop().catch(() => undefined);
-      await this.pubsub.close().catch(() => undefined);
-      this.redis.disconnect();
-      await this.kube.stop().catch(() => undefined);
-      await this.group.stopAll();
-    })();
+    this.stopping ??= tearDown(this);
     return this.stopping;
   }
 }
 
-/** `source .stack/env` gives a shell what the `prescaler` command needs to reach the stack. */
-function envFileText(info: StackInfo): string {
-  return [
-    `export ${ENV.targetsFile}=${info.registryFile}`,
-    `export ${ENV.redisUrl}=${info.redisUrl}`,
-    `export PUBSUB_EMULATOR_HOST=${info.pubsubHost}`,
-    `export PUBSUB_PROJECT_ID=${info.projectId}`,
-    `export PRESCALER_TOPIC=${info.topic}`,
-    `export KUBECONFIG=${info.kubeconfig}`,
-    `export RECONCILE_URL=${info.reconcileUrl}`,
-    '',
-  ].join('\n');
+/** Stops what was started, last started first; a part not started yet is passed over. */
+async function tearDown(parts: {
+  readonly scheduler?: Scheduler | undefined;
+  readonly workers?: StackWorkers | undefined;
+  readonly pubsub?: PubSub | undefined;
+  readonly redis?: Redis | undefined;
+  readonly kube?: KubeEmulator | undefined;
+  readonly group: ProcessGroup;
+}): Promise<void> {
+  await parts.scheduler?.stop();
+  await parts.workers?.stop().catch(() => undefined);
+  await parts.pubsub?.close().catch(() => undefined);
+  parts.redis?.disconnect();
+  await parts.kube?.stop().catch(() => undefined);
+  await parts.group.stopAll();
 }

@@ -14,7 +14,9 @@ import type { Clock } from '../../shared/clock.js';
 import { TargetKeys } from '../../shared/redis/keys.js';
 import { ProgressReporter } from '../../shared/redis/progress.js';
 import type { Pod } from '../kube/index.js';
-import { Poller } from './poller.js';
+import { PolledWorkers, type TrackedBatch } from './polled-workers.js';
+
+export type { BatchProgress } from './polled-workers.js';
 
 export interface WorkerTarget {
   readonly name: string;
@@ -29,25 +31,7 @@ export interface PodLister {
   listPods(namespace?: string, selector?: string): Pod[];
 }
 
-export interface BatchProgress {
-  readonly target: string;
-  readonly batchId: string;
-  readonly total: number;
-  readonly done: number;
-  readonly inFlight: number;
-  readonly firstSeenMs: number;
-  /** Set when the last image was reported done. */
-  readonly finishedMs?: number;
-}
-
-interface Batch {
-  readonly target: string;
-  readonly batchId: string;
-  total: number;
-  issued: number;
-  done: number;
-  readonly firstSeenMs: number;
-  finishedMs?: number;
+interface Batch extends TrackedBatch {
   closed: boolean;
 }
 
@@ -65,6 +49,19 @@ export function podOf(targets: readonly WorkerTarget[], pod: Pod): WorkerTarget 
   return targets.find(
     (t) => t.namespace === pod.metadata.namespace && pod.metadata.name.startsWith(`${t.deployment}-`),
   );
+}
+
+/** Every pod of the targets' Deployments, with its target and its `namespace/name` key. */
+export function* targetPods(
+  targets: readonly WorkerTarget[],
+  lister: PodLister,
+): Generator<{ target: WorkerTarget; pod: Pod; key: string }> {
+  for (const target of targets) {
+    for (const pod of lister.listPods(target.namespace)) {
+      if (podOf([target], pod) !== undefined)
+        yield { target, pod, key: `${target.namespace}/${pod.metadata.name}` };
+    }
+  }
 }
 
 export function ready(pod: Pod): boolean {
@@ -86,50 +83,23 @@ export interface WorkersOptions {
   readonly pollMs?: number;
 }
 
-export class Workers {
-  private readonly batches = new Map<string, Batch>();
+export class Workers extends PolledWorkers<Batch> {
   private readonly workers = new Map<string, PodWorker>();
-  private readonly poller: Poller;
   private nextSlot = 0;
-  private stopped = false;
   /** Images lost because the pod holding them was removed. */
   interrupted = 0;
   /** Images of batches the ledger dropped (expired) before they were handed out. */
   dropped = 0;
-  /** Errors reporting to Redis (the stack keeps going; they are shown at the end). */
-  readonly errors: string[] = [];
 
   constructor(private readonly options: WorkersOptions) {
-    this.poller = new Poller(
-      () => this.poll(),
-      (error) => this.note(error),
-      options.pollMs ?? 50,
-    );
-  }
-
-  start(): void {
-    this.poller.start();
+    super(options.pollMs ?? 50);
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    await this.poller.stop();
+    await this.halt();
     for (const worker of this.workers.values()) this.retire(worker, false);
     await Promise.all([...this.workers.values()].map((w) => w.reporter.heartbeat(0).catch(() => undefined)));
     this.workers.clear();
-  }
-
-  /** Progress of every batch seen so far, oldest first. */
-  get progress(): BatchProgress[] {
-    return [...this.batches.values()].map((b) => ({
-      target: b.target,
-      batchId: b.batchId,
-      total: b.total,
-      done: b.done,
-      inFlight: b.issued - b.done,
-      firstSeenMs: b.firstSeenMs,
-      ...(b.finishedMs !== undefined ? { finishedMs: b.finishedMs } : {}),
-    }));
   }
 
   /** Pods currently holding images, per target. */
@@ -146,29 +116,21 @@ export class Workers {
     }
   }
 
-  private note(error: unknown): void {
-    if (this.errors.length < 20) this.errors.push((error as Error).message);
-  }
-
-  private async poll(): Promise<void> {
+  protected async poll(): Promise<void> {
     if (this.stopped) return;
     await this.discoverBatches();
     const seen = new Set<string>();
-    for (const target of this.options.targets) {
-      for (const pod of this.options.pods.listPods(target.namespace)) {
-        if (podOf([target], pod) === undefined) continue;
-        const key = `${target.namespace}/${pod.metadata.name}`;
-        const worker = this.workers.get(key);
-        if (!ready(pod)) {
-          if (worker) {
-            this.retire(worker, true);
-            this.workers.delete(key);
-          }
-          continue;
+    for (const { target, pod, key } of targetPods(this.options.targets, this.options.pods)) {
+      const worker = this.workers.get(key);
+      if (!ready(pod)) {
+        if (worker) {
+          this.retire(worker, true);
+          this.workers.delete(key);
         }
-        seen.add(key);
-        if (!worker) this.workers.set(key, this.hire(target, pod.metadata.name));
+        continue;
       }
+      seen.add(key);
+      if (!worker) this.workers.set(key, this.hire(target, pod.metadata.name));
     }
     for (const [key, worker] of this.workers) {
       if (!seen.has(key)) {

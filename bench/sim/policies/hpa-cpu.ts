@@ -10,9 +10,9 @@
  * pod that was not Ready in that sample has no usable metric yet and counts as not Ready (the
  * HPA's CPU initialization rule).
  */
-import type { PolicyKind } from '../policy.js';
+import type { DeploymentView, PolicyKind } from '../policy.js';
 import { uniform } from '../random.js';
-import { defaultHpa, HPA_SYNC_SECONDS, resourceReplicas, type PodMetric } from './hpa.js';
+import { HPA_SYNC_SECONDS, hpaPolicy, resourceReplicas, type PodMetric } from './hpa.js';
 
 export const CPU_TARGET = 0.6;
 export const SCRAPE_SECONDS = 5;
@@ -28,48 +28,31 @@ export const hpaCpu: PolicyKind = {
   name: 'hpa-cpu',
   label: `HPA on CPU: ${CPU_TARGET * 100} % target, sync ${HPA_SYNC_SECONDS} s, metrics ${LAG_SECONDS[0]}-${LAG_SECONDS[1]} s old, min 1`,
   create(target, random) {
-    const hpa = defaultHpa(target);
     let samples: Sample[] = [];
-    return {
-      initialReplicas: hpa.settings.minReplicas,
-      loops: [
-        {
-          name: 'metrics-server',
-          everySeconds: SCRAPE_SECONDS,
-          offsetSeconds: uniform(random, 0, SCRAPE_SECONDS),
-          observe(view) {
-            const ready = new Map<string, number>();
-            for (const pod of view.pods) {
-              if (pod.ready) ready.set(pod.name, pod.inFlight / target.imagesPerReplica);
-            }
-            samples.push({ atMs: view.nowMs, ready });
-            const keepFrom = view.nowMs - 2 * LAG_SECONDS[1] * 1000;
-            if ((samples[0]?.atMs ?? Infinity) < keepFrom)
-              samples = samples.filter((s) => s.atMs >= keepFrom);
-            return undefined;
-          },
-        },
-        {
-          name: 'hpa-sync',
-          everySeconds: HPA_SYNC_SECONDS,
-          offsetSeconds: uniform(random, 0, HPA_SYNC_SECONDS),
-          observe(view) {
-            if (view.replicas === 0) return undefined; // an HPA at 0 replicas is disabled
-            const lagMs = uniform(random, LAG_SECONDS[0], LAG_SECONDS[1]) * 1000;
-            const sample = samples.findLast((s) => s.atMs <= view.nowMs - lagMs);
-            if (sample === undefined) return undefined;
-            const metrics: PodMetric[] = view.pods.map((pod) => {
-              const utilization = sample.ready.get(pod.name);
-              return pod.ready && utilization !== undefined
-                ? { reporting: true, utilization }
-                : { reporting: false, utilization: 0 };
-            });
-            const proposal = resourceReplicas(view.replicas, metrics, CPU_TARGET);
-            if (proposal === undefined) return undefined;
-            return { replicas: hpa.next(view.replicas, proposal, view.nowMs) };
-          },
-        },
-      ],
+    const scrape = {
+      name: 'metrics-server',
+      everySeconds: SCRAPE_SECONDS,
+      collect(view: DeploymentView) {
+        const ready = new Map<string, number>();
+        for (const pod of view.pods) {
+          if (pod.ready) ready.set(pod.name, pod.inFlight / target.imagesPerReplica);
+        }
+        samples.push({ atMs: view.nowMs, ready });
+        const keepFrom = view.nowMs - 2 * LAG_SECONDS[1] * 1000;
+        if ((samples[0]?.atMs ?? Infinity) < keepFrom) samples = samples.filter((s) => s.atMs >= keepFrom);
+      },
     };
+    return hpaPolicy(target, random, scrape, (view) => {
+      const lagMs = uniform(random, LAG_SECONDS[0], LAG_SECONDS[1]) * 1000;
+      const sample = samples.findLast((s) => s.atMs <= view.nowMs - lagMs);
+      if (sample === undefined) return undefined;
+      const metrics: PodMetric[] = view.pods.map((pod) => {
+        const utilization = sample.ready.get(pod.name);
+        return pod.ready && utilization !== undefined
+          ? { reporting: true, utilization }
+          : { reporting: false, utilization: 0 };
+      });
+      return resourceReplicas(view.replicas, metrics, CPU_TARGET);
+    });
   },
 };

@@ -17,8 +17,7 @@
  * first sync after that: never before scrape + adapter + sync have passed.
  */
 import type { DeploymentView, PolicyKind } from '../policy.js';
-import { uniform } from '../random.js';
-import { defaultHpa, HPA_SYNC_SECONDS, HPA_TOLERANCE } from './hpa.js';
+import { HPA_SYNC_SECONDS, HPA_TOLERANCE, hpaPolicy } from './hpa.js';
 
 export const QUEUE_LATENCY_TARGET_US = 7000;
 export const PROMETHEUS_SCRAPE_SECONDS = 60;
@@ -49,35 +48,22 @@ export const hpaQueue: PolicyKind = {
   name: 'hpa-queue',
   label: `HPA on TorchServe queue latency: ${QUEUE_LATENCY_TARGET_US} µs target, Prometheus scrape ${PROMETHEUS_SCRAPE_SECONDS} s, adapter, sync ${HPA_SYNC_SECONDS} s, min 1`,
   create(target, random) {
-    const hpa = defaultHpa(target);
     let scrapes: Scrape[] = [];
-    return {
-      initialReplicas: hpa.settings.minReplicas,
-      loops: [
-        {
-          name: 'prometheus',
-          everySeconds: PROMETHEUS_SCRAPE_SECONDS,
-          offsetSeconds: uniform(random, 0, PROMETHEUS_SCRAPE_SECONDS),
-          observe(view: DeploymentView) {
-            scrapes = [
-              ...scrapes.slice(-1),
-              { atMs: view.nowMs, started: view.started ?? 0, waitedMs: view.waitedMs ?? 0 },
-            ];
-            return undefined;
-          },
-        },
-        {
-          name: 'hpa-sync',
-          everySeconds: HPA_SYNC_SECONDS,
-          offsetSeconds: uniform(random, 0, HPA_SYNC_SECONDS),
-          observe(view: DeploymentView) {
-            const value = adapterValue(scrapes);
-            if (value === undefined || view.replicas === 0) return undefined;
-            const proposal = valueReplicas(view.pods.length, value, QUEUE_LATENCY_TARGET_US);
-            return { replicas: hpa.next(view.replicas, proposal, view.nowMs) };
-          },
-        },
-      ],
+    const prometheus = {
+      name: 'prometheus',
+      everySeconds: PROMETHEUS_SCRAPE_SECONDS,
+      collect(view: DeploymentView) {
+        scrapes = [
+          ...scrapes.slice(-1),
+          { atMs: view.nowMs, started: view.started ?? 0, waitedMs: view.waitedMs ?? 0 },
+        ];
+      },
     };
+    return hpaPolicy(target, random, prometheus, (view) => {
+      const value = adapterValue(scrapes);
+      return value === undefined
+        ? undefined
+        : valueReplicas(view.pods.length, value, QUEUE_LATENCY_TARGET_US);
+    });
   },
 };

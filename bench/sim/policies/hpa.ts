@@ -17,7 +17,9 @@
  *    per 15 s, so no limit), computed with the decision core's `policyFloor`.
  * 4. Clamp to [minReplicas, maxReplicas].
  */
-import type { ScaleInPolicy } from '../../../shared/config/registry.js';
+import type { ScaleInPolicy, TargetSpec } from '../../../shared/config/registry.js';
+import type { DeploymentView, Policy } from '../policy.js';
+import { uniform, type Random } from '../random.js';
 import type { ScaleInEvent } from '../../../shared/redis/ledger.js';
 import { policyFloor } from '../../../shared/decision.js';
 
@@ -129,6 +131,54 @@ export function defaultHpa(target: { readonly minReplicas: number; readonly maxR
     scaleUp: DEFAULT_SCALE_UP,
     scaleDown: DEFAULT_SCALE_DOWN,
   });
+}
+
+/** A stage of a metrics pipeline that runs on its own clock, e.g. a scrape every 60 s. */
+export interface MetricsStage {
+  readonly name: string;
+  readonly everySeconds: number;
+  collect(view: DeploymentView): void;
+}
+
+/**
+ * An HPA with Kubernetes' defaults fed by a metrics pipeline, as a policy: `stage` runs every
+ * `everySeconds` and the HPA syncs every 15 s, each from a random phase; at a sync `propose`
+ * reads what the stage collected (undefined: no usable metric yet) and the HPA's behavior turns
+ * it into replicas. At 0 replicas an HPA is disabled and does nothing.
+ */
+export function hpaPolicy(
+  target: TargetSpec,
+  random: Random,
+  stage: MetricsStage,
+  propose: (view: DeploymentView) => number | undefined,
+): Policy {
+  const hpa = defaultHpa(target);
+  return {
+    initialReplicas: hpa.settings.minReplicas,
+    loops: [
+      {
+        name: stage.name,
+        everySeconds: stage.everySeconds,
+        offsetSeconds: uniform(random, 0, stage.everySeconds),
+        observe(view) {
+          stage.collect(view);
+          return undefined;
+        },
+      },
+      {
+        name: 'hpa-sync',
+        everySeconds: HPA_SYNC_SECONDS,
+        offsetSeconds: uniform(random, 0, HPA_SYNC_SECONDS),
+        observe(view) {
+          if (view.replicas === 0) return undefined;
+          const proposal = propose(view);
+          return proposal === undefined
+            ? undefined
+            : { replicas: hpa.next(view.replicas, proposal, view.nowMs) };
+        },
+      },
+    ],
+  };
 }
 
 /** The stateful part of one HPA object: its recommendations and its scale events. */

@@ -3,25 +3,25 @@
  * a private redis-server, `publish` delivers through the Pub/Sub emulator, `status` reads the
  * ledger and the Kubernetes API emulator, and the built bin (dist/) exits 2 naming a bad flag.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Message, PubSub, Subscription } from '@google-cloud/pubsub';
-import { Redis } from 'ioredis';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import type { Message, Subscription } from '@google-cloud/pubsub';
+import type { Redis } from 'ioredis';
 import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { KubeEmulator } from '../../../emulator/kube/index.js';
-import { checkPrerequisites } from '../../../emulator/stack/prerequisites.js';
-import { ProcessGroup } from '../../../emulator/stack/processes.js';
-import { emulatorClient } from '../../../emulator/stack/pubsub.js';
-import { startPubSubEmulator } from '../../../emulator/stack/services.js';
-import { repoRoot } from '../../../emulator/stack/stack.js';
+import type { RedisServer } from '../../../emulator/stack/redis-server.js';
 import { run } from '../../../cli/commands.js';
 import { Ledger } from '../../../shared/redis/ledger.js';
 import { TargetKeys } from '../../../shared/redis/keys.js';
 import { ProgressReporter } from '../../../shared/redis/progress.js';
-import { RedisServer } from '../../../emulator/stack/redis-server.js';
+import { freshPrefix } from '../../support/function-deps.js';
+import {
+  BUILT_FUNCTIONS,
+  deploymentManifest,
+  namespaceManifest,
+  servicesForSuite,
+  writeRegistry,
+} from '../../support/services-suite.js';
 
 const T = 'acme/resnet101/v1';
 
@@ -32,33 +32,17 @@ function capture() {
 }
 
 describe('prescaler command', () => {
-  const group = new ProcessGroup();
+  const services = servicesForSuite('cli-test');
   let server: RedisServer;
   let redis: Redis;
-  let pubsub: PubSub;
   let host: string;
   let subscription: Subscription;
-  const prefix = `c${randomUUID().slice(0, 8)}`;
+  const prefix = freshPrefix();
 
   beforeAll(async () => {
-    const tools = checkPrerequisites();
-    const [emulator, redisServer] = await Promise.all([
-      startPubSubEmulator(group, { bin: tools.pubsubEmulator, java: tools.java }),
-      RedisServer.start(),
-    ]);
-    server = redisServer;
-    host = emulator.host;
-    redis = new Redis(server.url);
-    pubsub = emulatorClient(host, 'cli-test');
-    const [topic] = await pubsub.createTopic('cli-events');
+    ({ server, redis, host } = services);
+    const [topic] = await services.pubsub.createTopic('cli-events');
     [subscription] = await topic.createSubscription('cli-pull');
-  }, 60_000);
-
-  afterAll(async () => {
-    await pubsub?.close();
-    redis?.disconnect();
-    await server?.stop();
-    await group.stopAll();
   });
 
   it('progress writes the done and failed hashes of the contract', async () => {
@@ -105,26 +89,22 @@ describe('prescaler command', () => {
   });
 
   it('status shows replicas from the Kubernetes API, outstanding work and recent decisions', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'prescaler-cli-'));
+    const { dir } = services;
     const kube = await KubeEmulator.start();
     try {
-      kube.applyManifest(
-        [
-          'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ml',
-          'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: resnet\n  namespace: ml\nspec:\n  replicas: 3\n  selector:\n    matchLabels: {app: resnet}\n  template:\n    metadata:\n      labels: {app: resnet}\n    spec:\n      containers: [{name: m, image: m}]',
-        ].join('\n---\n'),
-      );
+      kube.applyManifest(namespaceManifest('ml'));
+      kube.applyManifest(deploymentManifest('resnet', 'ml', 3));
       const kubeconfig = join(dir, 'kubeconfig');
       await kube.writeKubeconfig(kubeconfig);
-      const registryFile = join(dir, 'registry.json');
-      const spec = {
-        cluster: { kubeconfig },
-        namespace: 'ml',
-        deployment: 'resnet',
-        imagesPerReplica: 1,
-        maxReplicas: 9,
-      };
-      await writeFile(registryFile, JSON.stringify({ targets: { [T]: spec } }));
+      const registryFile = await writeRegistry(dir, {
+        [T]: {
+          cluster: { kubeconfig },
+          namespace: 'ml',
+          deployment: 'resnet',
+          imagesPerReplica: 1,
+          maxReplicas: 9,
+        },
+      });
       const ledger = new Ledger(prefix);
       await ledger.register(redis, T, { batchId: 'open-1', images: 5 }, 1_700_000_000_000);
       await ledger.record(redis, T, {
@@ -165,12 +145,11 @@ describe('prescaler command', () => {
       ]);
     } finally {
       await kube.stop();
-      await rm(dir, { recursive: true, force: true });
     }
   });
 
   it('the built command exits 2 and names the flag on bad input', () => {
-    const bin = join(repoRoot(), 'dist', 'cli', 'main.js');
+    const bin = join(dirname(BUILT_FUNCTIONS), '..', 'cli', 'main.js');
     const result = spawnSync(process.execPath, [bin, 'publish', '--target', T, '--images', 'x'], {
       encoding: 'utf8',
       env: { ...process.env, PRESCALER_TOPIC: 'cli-events' },

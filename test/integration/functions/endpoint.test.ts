@@ -8,25 +8,28 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { KubeEmulator } from '../../../emulator/kube/index.js';
 import { ProcessGroup } from '../../../emulator/stack/processes.js';
 import { startFunction } from '../../../emulator/stack/services.js';
-import { repoRoot } from '../../../emulator/stack/stack.js';
-import { roleRules } from '../../../shared/kube/rbac-rules.js';
 import { RedisServer } from '../../../emulator/stack/redis-server.js';
+import {
+  BUILT_FUNCTIONS,
+  deploymentManifest,
+  functionUser,
+  namespaceManifest,
+  writeRegistry,
+} from '../../support/services-suite.js';
 
 const NS = 'tf-serving';
 const DEPLOYMENT = 'resnet';
 const TARGET = 'acme/resnet/v1';
 const USER = 'prescaler-reconcile@acme.iam.gserviceaccount.com';
 const PASSWORD = `pw-${randomBytes(12).toString('hex')}`;
-const SOURCE = join(repoRoot(), 'dist', 'functions', 'index.js');
 
 describe('the reconcile endpoint (Functions Framework, password-protected Redis, API emulator)', () => {
   const group = new ProcessGroup();
@@ -42,51 +45,23 @@ describe('the reconcile endpoint (Functions Framework, password-protected Redis,
     dir = await mkdtemp(join(tmpdir(), 'prescaler-endpoint-'));
     server = await RedisServer.start(['--requirepass', PASSWORD]);
     admin = new Redis({ port: server.port, password: PASSWORD, maxRetriesPerRequest: 1 });
-    kube = await KubeEmulator.start({
-      rbac: [
-        {
-          name: USER,
-          token: `token-${randomUUID()}`,
-          rules: roleRules('reconcile', [DEPLOYMENT]).map((r) => ({ ...r, namespaces: [NS] })),
-        },
-      ],
-    });
-    kube.applyManifest(`apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${NS}\n`);
-    kube.applyManifest(
-      stringify({
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: DEPLOYMENT, namespace: NS },
-        spec: {
-          replicas: 2,
-          selector: { matchLabels: { app: DEPLOYMENT } },
-          template: {
-            metadata: { labels: { app: DEPLOYMENT } },
-            spec: { containers: [{ name: 'model', image: 'model:1' }] },
-          },
-        },
-      }),
-    );
+    kube = await KubeEmulator.start({ rbac: [functionUser(USER, 'reconcile', [DEPLOYMENT], NS)] });
+    kube.applyManifest(namespaceManifest(NS));
+    kube.applyManifest(deploymentManifest(DEPLOYMENT, NS, 2));
     const kubeconfig = join(dir, 'kubeconfig');
     await kube.writeKubeconfig(kubeconfig, USER);
-    registryFile = join(dir, 'registry.json');
-    await writeFile(
-      registryFile,
-      JSON.stringify({
-        targets: {
-          [TARGET]: {
-            cluster: { kubeconfig },
-            namespace: NS,
-            deployment: DEPLOYMENT,
-            imagesPerReplica: 1,
-            maxReplicas: 4,
-          },
-        },
-      }),
-    );
+    registryFile = await writeRegistry(dir, {
+      [TARGET]: {
+        cluster: { kubeconfig },
+        namespace: NS,
+        deployment: DEPLOYMENT,
+        imagesPerReplica: 1,
+        maxReplicas: 4,
+      },
+    });
     const fn = await startFunction(group, {
       target: 'reconcile',
-      source: SOURCE,
+      source: BUILT_FUNCTIONS,
       env: {
         PRESCALER_TARGETS_FILE: registryFile,
         REDIS_URL: `redis://default:${encodeURIComponent(PASSWORD)}@127.0.0.1:${server.port}/3`,
@@ -155,7 +130,7 @@ describe('the reconcile endpoint (Functions Framework, password-protected Redis,
     const own: string[] = [];
     const fn = await startFunction(group, {
       target: 'reconcile',
-      source: SOURCE,
+      source: BUILT_FUNCTIONS,
       env: {
         PRESCALER_TARGETS_FILE: registryFile,
         REDIS_URL: `redis://worker:${PASSWORD}@127.0.0.1:${server.port}/three`,

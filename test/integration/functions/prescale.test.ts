@@ -1,16 +1,19 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+/**
+ * The prescale handler on a real Redis, standalone and as a 3-master Cluster, with the fake
+ * Kubernetes API: sizing from the whole outstanding work, redeliveries, API faults (permanent,
+ * transient, conflicts) and Redis down.
+ */
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { ManualClock } from '../../../shared/clock.js';
 import { KubeApiError } from '../../../shared/errors.js';
-import { MemoryLogger } from '../../../shared/log.js';
+import type { MemoryLogger } from '../../../shared/log.js';
 import { RedisRejectSink } from '../../../shared/rejects.js';
 import { rejectedKey } from '../../../shared/redis/keys.js';
 import { handlePrescale, type PrescaleDeps } from '../../../functions/prescale.js';
-import { FakeScaleApi } from '../../support/fake-scale-api.js';
+import type { FakeScaleApi } from '../../support/fake-scale-api.js';
 import { RedisCluster } from '../../support/redis-cluster.js';
+import { depsForSuite } from '../../support/function-deps.js';
 import { RedisServer } from '../../../emulator/stack/redis-server.js';
-import { localSettings } from '../../../emulator/stack/settings.js';
-import { createDeps } from '../../../functions/deps.js';
 
 const T = 'acme/resnet101/v1';
 const ref = { namespace: 'tf-serving', deployment: 'resnet' };
@@ -28,41 +31,19 @@ const MODES = [
 ];
 
 describe.each(MODES)('prescale handler (real Redis $mode, fake Kubernetes API)', ({ mode, start }) => {
-  let server: RedisServer | RedisCluster;
+  const suite = depsForSuite(start);
   let deps: PrescaleDeps;
   let kube: FakeScaleApi;
   let logger: MemoryLogger;
 
-  beforeAll(async () => {
-    server = await start();
-  });
-  afterAll(async () => {
-    await deps.redis.close();
-    await server.stop();
-  });
   beforeEach(async () => {
-    if (!server.running) await server.restart();
-    if (deps) await deps.redis.close();
-    const prefix = `t${randomUUID().slice(0, 8)}`;
-    let settings = localSettings(
-      {
-        [T]: {
-          cluster: { kubeconfig: '/unused' },
-          ...ref,
-          imagesPerReplica: 4,
-          minReplicas: 0,
-          maxReplicas: 20,
-        },
-      },
-      server.url,
-      prefix,
+    const fresh = await suite.renew(
+      { [T]: { ...ref, imagesPerReplica: 4, minReplicas: 0, maxReplicas: 20 } },
+      { nowMs: 1_700_000_000_500, mode },
     );
-    settings = { ...settings, redis: { ...settings.redis, mode } };
-    kube = new FakeScaleApi();
+    ({ kube, logger } = fresh);
     kube.add(ref, 1);
-    logger = new MemoryLogger();
-    const base = createDeps(settings, { clusters: kube, clock: new ManualClock(1_700_000_000_500), logger });
-    deps = { ...base, rejects: new RedisRejectSink(base.redis, prefix) };
+    deps = { ...fresh.deps, rejects: new RedisRejectSink(fresh.deps.redis, fresh.prefix) };
   });
 
   it('raises replicas from the whole outstanding work and logs one decision line', async () => {
@@ -159,13 +140,13 @@ describe.each(MODES)('prescale handler (real Redis $mode, fake Kubernetes API)',
   });
 
   it('with Redis down, scales from the event alone, then records the batch on redelivery', async () => {
-    await server.kill();
+    await suite.server.kill();
     const m = message({ target: T, batchId: 'b1', images: 16 });
     await expect(handlePrescale(deps, m)).rejects.toThrow(/Redis/);
     expect(kube.replicas(ref)).toBe(4);
     expect(logger.entries.find((e) => e.event === 'prescale_unrecorded')).toBeDefined();
 
-    await server.restart();
+    await suite.server.restart();
     for (
       let i = 0;
       i < 50 &&

@@ -1,61 +1,42 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { randomUUID } from 'node:crypto';
-import { ManualClock } from '../../../shared/clock.js';
-import { MemoryLogger } from '../../../shared/log.js';
+/**
+ * reconcile scenarios in virtual time: the real function's pass over a real Redis ledger and the
+ * fake Kubernetes API, from scale-ups that repair lost events to stabilized, step-limited
+ * scale-ins that never remove a busy pod.
+ */
+import { beforeEach, describe, expect, it } from '@jest/globals';
+import type { ManualClock } from '../../../shared/clock.js';
+import type { MemoryLogger } from '../../../shared/log.js';
 import { ProgressReporter } from '../../../shared/redis/progress.js';
 import { RedisRejectSink } from '../../../shared/rejects.js';
 import { handlePrescale } from '../../../functions/prescale.js';
 import { runReconcile, type ReconcileDeps } from '../../../functions/reconcile.js';
-import { FakeScaleApi } from '../../support/fake-scale-api.js';
-import { RedisServer } from '../../../emulator/stack/redis-server.js';
-import { localSettings } from '../../../emulator/stack/settings.js';
-import { createDeps } from '../../../functions/deps.js';
+import type { FakeScaleApi } from '../../support/fake-scale-api.js';
+import { depsForSuite, fakeClusterSettings } from '../../support/function-deps.js';
 
 const T = 'acme/resnet101/v1';
 const ref = { namespace: 'tf-serving', deployment: 'resnet' };
 const START = 1_700_000_000_000;
 
 describe('reconcile scenarios (virtual time, real Redis, fake Kubernetes API)', () => {
-  let server: RedisServer;
+  const suite = depsForSuite();
   let deps: ReconcileDeps;
   let kube: FakeScaleApi;
   let clock: ManualClock;
   let logger: MemoryLogger;
   let worker: ProgressReporter;
 
-  beforeAll(async () => {
-    server = await RedisServer.start();
-  });
-  afterAll(async () => {
-    await deps.redis.close();
-    await server.stop();
-  });
   beforeEach(async () => {
-    if (!server.running) await server.restart();
-    if (deps) await deps.redis.close();
-    const prefix = `t${randomUUID().slice(0, 8)}`;
-    const settings = localSettings(
-      {
-        [T]: {
-          cluster: { kubeconfig: '/unused' },
-          ...ref,
-          imagesPerReplica: 1,
-          maxReplicas: 50,
-          scaleIn: {
-            stabilizationSeconds: 30,
-            policies: [{ type: 'Pods', value: 4, periodSeconds: 15 }],
-            staleSeconds: 120,
-          },
-        },
-      },
-      server.url,
-      prefix,
-    );
-    kube = new FakeScaleApi();
+    const scaleIn = {
+      stabilizationSeconds: 30,
+      policies: [{ type: 'Pods', value: 4, periodSeconds: 15 }],
+      staleSeconds: 120,
+    };
+    let prefix: string;
+    ({ deps, kube, clock, logger, prefix } = await suite.renew(
+      { [T]: { ...ref, imagesPerReplica: 1, maxReplicas: 50, scaleIn } },
+      { nowMs: START },
+    ));
     kube.add(ref, 0);
-    clock = new ManualClock(START);
-    logger = new MemoryLogger();
-    deps = createDeps(settings, { clusters: kube, clock, logger });
     worker = new ProgressReporter(await deps.redis.get(), T, 'pod-0', prefix);
   });
 
@@ -176,7 +157,7 @@ describe('reconcile scenarios (virtual time, real Redis, fake Kubernetes API)', 
 
   it('with Redis down, does not scale in, and reports the error', async () => {
     kube.add(ref, 6);
-    await server.kill();
+    await suite.server.kill();
     const report = await runReconcile(deps);
     expect(report.ok).toBe(false);
     expect(report.targets[0]).toMatchObject({
@@ -208,17 +189,9 @@ describe('reconcile scenarios (virtual time, real Redis, fake Kubernetes API)', 
   });
 
   it('warns when the grace period is shorter than a replica needs: in every report, logged once', async () => {
-    const slow = localSettings(
-      {
-        [T]: {
-          cluster: { kubeconfig: '/unused' },
-          ...ref,
-          imagesPerReplica: 2,
-          secondsPerImage: 25,
-          maxReplicas: 50,
-        },
-      },
-      server.url,
+    const slow = fakeClusterSettings(
+      { [T]: { ...ref, imagesPerReplica: 2, secondsPerImage: 25, maxReplicas: 50 } },
+      suite.server.url,
       deps.settings.keyPrefix,
     );
     const slowDeps = { ...deps, settings: slow };

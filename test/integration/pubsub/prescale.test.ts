@@ -6,28 +6,28 @@
  * each case uses its own target. Needs `npm run build` (the function runs from dist/).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { PubSub, Subscription, Topic } from '@google-cloud/pubsub';
-import { Redis } from 'ioredis';
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import type { Subscription, Topic } from '@google-cloud/pubsub';
+import type { Redis } from 'ioredis';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { stringify } from 'yaml';
-import { KubeEmulator, type Rule } from '../../../emulator/kube/index.js';
-import { checkPrerequisites } from '../../../emulator/stack/prerequisites.js';
-import { ProcessGroup, type Child } from '../../../emulator/stack/processes.js';
-import { createPushSubscription, emulatorClient, pushEndpoint } from '../../../emulator/stack/pubsub.js';
-import { startFunction, startPubSubEmulator } from '../../../emulator/stack/services.js';
-import { repoRoot } from '../../../emulator/stack/stack.js';
-import { roleRules } from '../../../shared/kube/rbac-rules.js';
+import { KubeEmulator } from '../../../emulator/kube/index.js';
+import type { Child } from '../../../emulator/stack/processes.js';
+import { createPushSubscription, pushEndpoint } from '../../../emulator/stack/pubsub.js';
 import { rejectedKey, TargetKeys } from '../../../shared/redis/keys.js';
-import { RedisServer } from '../../../emulator/stack/redis-server.js';
+import {
+  deploymentManifest,
+  functionUser,
+  namespaceManifest,
+  servicesForSuite,
+  startPrescale,
+  writeRegistry,
+} from '../../support/services-suite.js';
+import { freshPrefix } from '../../support/function-deps.js';
 
 const PROJECT = 'prescaler-test';
 const NS = 'ml';
 const USER = 'prescaler-fn';
-const PREFIX = `t${randomUUID().slice(0, 8)}`;
+const PREFIX = freshPrefix();
 
 /** target name -> Deployment name; imagesPerReplica 1 except `fanin` (4). */
 const TARGETS = {
@@ -39,65 +39,34 @@ const TARGETS = {
 } as const;
 const deploymentOf = (target: string) => target.split('/')[1] as string;
 
-/** The prescale function's Role (shared/kube/rbac-rules.ts), for the registered Deployments. */
-const prescaleRules = (deployments: string[]): Rule[] =>
-  roleRules('prescale', deployments).map((r) => ({ ...r, namespaces: [NS] }));
-
-function manifest(name: string): string {
-  return stringify({
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace: NS, annotations: { 'emulator.prescaler.dev/startup-seconds': '1' } },
-    spec: {
-      replicas: 0,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: { containers: [{ name: 'model', image: 'model:1' }] },
-      },
-    },
-  });
-}
-
 interface LogLine {
   readonly atMs: number;
   readonly fields: Record<string, unknown>;
 }
 
 describe('prescale through the Pub/Sub emulator, a Functions Framework process and the Kubernetes API emulator', () => {
-  const group = new ProcessGroup();
-  let dir: string;
-  let redisServer: RedisServer;
+  const services = servicesForSuite(PROJECT);
   let redis: Redis;
   let kube: KubeEmulator;
   let fn: Child;
-  let pubsub: PubSub;
   let topic: Topic;
   let subscription: Subscription;
   const lines: LogLine[] = [];
 
   beforeAll(async () => {
-    const tools = checkPrerequisites();
-    dir = await mkdtemp(join(tmpdir(), 'prescaler-pubsub-'));
-    const [emulator, server] = await Promise.all([
-      startPubSubEmulator(group, { bin: tools.pubsubEmulator, java: tools.java }),
-      RedisServer.start(),
-    ]);
-    redisServer = server;
-    redis = new Redis(redisServer.url, { maxRetriesPerRequest: 1 });
-    redis.on('error', () => undefined);
-
+    const { dir, pubsub } = services;
+    redis = services.redis;
     const deployments = Object.values(TARGETS).map(deploymentOf);
-    kube = await KubeEmulator.start({
-      rbac: [{ name: USER, token: `token-${randomUUID()}`, rules: prescaleRules(deployments) }],
-    });
-    kube.applyManifest(`apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${NS}\n`);
-    for (const name of deployments) kube.applyManifest(manifest(name));
+    kube = await KubeEmulator.start({ rbac: [functionUser(USER, 'prescale', deployments, NS)] });
+    kube.applyManifest(namespaceManifest(NS));
+    const startup = { 'emulator.prescaler.dev/startup-seconds': '1' };
+    for (const name of deployments) kube.applyManifest(deploymentManifest(name, NS, 0, startup));
     const kubeconfig = join(dir, 'kubeconfig');
     await kube.writeKubeconfig(kubeconfig, USER);
 
-    const registry = {
-      targets: Object.fromEntries(
+    const registryFile = await writeRegistry(
+      dir,
+      Object.fromEntries(
         Object.values(TARGETS).map((target) => [
           target,
           {
@@ -110,20 +79,9 @@ describe('prescale through the Pub/Sub emulator, a Functions Framework process a
           },
         ]),
       ),
-    };
-    const registryFile = join(dir, 'registry.json');
-    await writeFile(registryFile, JSON.stringify(registry));
+    );
 
-    const started = await startFunction(group, {
-      target: 'prescale',
-      source: join(repoRoot(), 'dist', 'functions', 'index.js'),
-      env: {
-        PRESCALER_TARGETS_FILE: registryFile,
-        REDIS_URL: redisServer.url,
-        PRESCALER_KEY_PREFIX: PREFIX,
-        PUBSUB_EMULATOR_HOST: emulator.host,
-      },
-    });
+    const started = await startPrescale(services, registryFile, PREFIX);
     fn = started.child;
     fn.onLine((line) => {
       if (!line.startsWith('{')) return;
@@ -134,7 +92,6 @@ describe('prescale through the Pub/Sub emulator, a Functions Framework process a
       }
     });
 
-    pubsub = emulatorClient(emulator.host, PROJECT);
     ({ topic, subscription } = await createPushSubscription(pubsub, {
       topic: 'events',
       subscription: 'events-prescale',
@@ -145,12 +102,7 @@ describe('prescale through the Pub/Sub emulator, a Functions Framework process a
   }, 60_000);
 
   afterAll(async () => {
-    await pubsub?.close();
-    redis?.disconnect();
     await kube?.stop();
-    await group.stopAll();
-    await redisServer?.stop();
-    await rm(dir, { recursive: true, force: true });
   });
 
   const publish = (event: unknown) =>
@@ -259,7 +211,7 @@ describe('prescale through the Pub/Sub emulator, a Functions Framework process a
       maximumBackoff: { seconds: '4' },
     });
 
-    await redisServer.kill();
+    await services.server.kill();
     await publish({ target: TARGETS.redis, batchId: 'r1', images: 4 });
     await eventually(
       'replicas to reach 4 with Redis down',
@@ -281,7 +233,7 @@ describe('prescale through the Pub/Sub emulator, a Functions Framework process a
     expect(gaps[0]).toBeGreaterThan(500);
     expect(gaps[1]).toBeGreaterThanOrEqual(1800);
 
-    await redisServer.restart();
+    await services.server.restart();
     const keys = new TargetKeys(PREFIX, TARGETS.redis);
     await eventually(
       'the batch in the ledger',

@@ -5,74 +5,44 @@
  * envelope, and acknowledged; when the rejects topic is gone, the reject is kept in the Redis list
  * with an ERROR line and the event is still acknowledged (never redelivered for the retry window).
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { PubSub, Subscription, Topic } from '@google-cloud/pubsub';
-import { Redis } from 'ioredis';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import type { Subscription, Topic } from '@google-cloud/pubsub';
+import type { Redis } from 'ioredis';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { checkPrerequisites } from '../../../emulator/stack/prerequisites.js';
-import { ProcessGroup } from '../../../emulator/stack/processes.js';
-import { createPushSubscription, emulatorClient, pushEndpoint } from '../../../emulator/stack/pubsub.js';
-import { startFunction, startPubSubEmulator } from '../../../emulator/stack/services.js';
-import { repoRoot } from '../../../emulator/stack/stack.js';
+import { createPushSubscription, pushEndpoint } from '../../../emulator/stack/pubsub.js';
 import { REJECT_ATTRIBUTES } from '../../../shared/reject-message.js';
 import { rejectedKey } from '../../../shared/redis/keys.js';
-import { RedisServer } from '../../../emulator/stack/redis-server.js';
+import { servicesForSuite, startPrescale, writeRegistry } from '../../support/services-suite.js';
 
 const PROJECT = 'prescaler-rejects';
 const PREFIX = 'rj';
 
 describe('rejects through the Pub/Sub emulator', () => {
-  const group = new ProcessGroup();
+  const services = servicesForSuite(PROJECT);
   const lines: Array<Record<string, unknown>> = [];
-  let dir: string;
-  let server: RedisServer;
   let redis: Redis;
-  let pubsub: PubSub;
   let events: Topic;
   let rejects: Topic;
   let pulled: Subscription;
 
   beforeAll(async () => {
-    const tools = checkPrerequisites();
-    dir = await mkdtemp(join(tmpdir(), 'prescaler-rejects-'));
-    const [emulator, started] = await Promise.all([
-      startPubSubEmulator(group, { bin: tools.pubsubEmulator, java: tools.java }),
-      RedisServer.start(),
-    ]);
-    server = started;
-    redis = new Redis(server.url, { maxRetriesPerRequest: 1 });
-    const registryFile = join(dir, 'registry.json');
-    await writeFile(
-      registryFile,
-      JSON.stringify({
-        targets: {
-          'acme/resnet/v1': {
-            cluster: { kubeconfig: join(dir, 'unused') },
-            namespace: 'ns',
-            deployment: 'd',
-            imagesPerReplica: 1,
-            maxReplicas: 2,
-          },
-        },
-      }),
-    );
-    pubsub = emulatorClient(emulator.host, PROJECT);
+    const { dir, pubsub } = services;
+    redis = services.redis;
+    const registryFile = await writeRegistry(dir, {
+      'acme/resnet/v1': {
+        cluster: { kubeconfig: join(dir, 'unused') },
+        namespace: 'ns',
+        deployment: 'd',
+        imagesPerReplica: 1,
+        maxReplicas: 2,
+      },
+    });
     [rejects] = await pubsub.createTopic('rejects');
     [pulled] = await rejects.createSubscription('rejects-pull');
-    const fn = await startFunction(group, {
-      target: 'prescale',
-      source: join(repoRoot(), 'dist', 'functions', 'index.js'),
-      env: {
-        PRESCALER_TARGETS_FILE: registryFile,
-        REDIS_URL: server.url,
-        PRESCALER_KEY_PREFIX: PREFIX,
-        PRESCALER_REJECTS_TOPIC: `projects/${PROJECT}/topics/rejects`,
-        PUBSUB_EMULATOR_HOST: emulator.host,
-        GOOGLE_CLOUD_PROJECT: PROJECT,
-      },
+    const fn = await startPrescale(services, registryFile, PREFIX, {
+      PRESCALER_REJECTS_TOPIC: `projects/${PROJECT}/topics/rejects`,
+      GOOGLE_CLOUD_PROJECT: PROJECT,
     });
     fn.child.onLine((line) => {
       if (line.startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
@@ -85,14 +55,6 @@ describe('rejects through the Pub/Sub emulator', () => {
       maximumBackoffSeconds: 2,
     }));
   }, 60_000);
-
-  afterAll(async () => {
-    await pubsub?.close();
-    redis?.disconnect();
-    await group.stopAll();
-    await server?.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
 
   /** Lines of one event, after waiting past two redelivery backoffs for any repeat. */
   async function settled(event: string, messageId: string, count: number): Promise<number> {

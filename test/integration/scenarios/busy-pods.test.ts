@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { ManualClock } from '../../../shared/clock.js';
 import { ClusterAccess } from '../../../shared/kube/cluster.js';
 import { deletionOrder } from '../../../shared/kube/pod-order.js';
@@ -21,28 +20,19 @@ import { runReconcile, type ReconcileDeps } from '../../../functions/reconcile.j
 import { KubeEmulator } from '../../../emulator/kube/index.js';
 import { RedisServer } from '../../../emulator/stack/redis-server.js';
 import { localSettings } from '../../../emulator/stack/settings.js';
+import { deploymentManifest } from '../../support/services-suite.js';
+import { freshPrefix } from '../../support/function-deps.js';
 
 const START = Date.parse('2026-01-01T00:00:00Z');
-const manifest = (namespace: string) => `
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: resnet
-  namespace: ${namespace}
-  annotations:
-    emulator.prescaler.dev/startup-seconds: "10"
-    emulator.prescaler.dev/termination-grace-seconds: "1"
-spec:
-  replicas: 0
-  selector: { matchLabels: { app: resnet } }
-  template:
-    metadata: { labels: { app: resnet } }
-    spec: { containers: [{ name: serving, image: tensorflow/serving:2.5.1 }] }
-`;
+const manifest = (namespace: string) =>
+  deploymentManifest('resnet', namespace, 0, {
+    'emulator.prescaler.dev/startup-seconds': '10',
+    'emulator.prescaler.dev/termination-grace-seconds': '1',
+  });
 
 describe('busy pods on scale-in', () => {
   const clock = new ManualClock(START);
-  const prefix = `t${randomUUID().slice(0, 8)}`;
+  const prefix = freshPrefix();
   const ledger = new Ledger(prefix);
   let server: RedisServer;
   let emulator: KubeEmulator;

@@ -14,8 +14,6 @@ describe('parseCommand', () => {
     [['publish', '--target', 'acme/resnet101'], '--target: "acme/resnet101" must be "product/model/version"'],
     [['publish', '--target', 'a/b/c'], '--images is required'],
     [['publish', '--target', 'a/b/c', '--images', '0'], '--images: "0" must be an integer from 1'],
-    [['publish', '--target', 'a/b/c', '--images', '2.5'], '--images: "2.5" must be an integer'],
-    [['publish', '--target', 'a/b/c', '--images', 'many'], '--images: "many"'],
     [
       ['publish', '--target', 'a/b/c', '--images', '3', '--deadline', '-1'],
       "Option '--deadline' argument is ambiguous",

@@ -98,7 +98,7 @@ describe('the monitoring dashboard', () => {
       replicas_written: 'to',
       outstanding_images: 'outstanding',
     });
-    for (const file of ['functions/prescale.ts', 'functions/reconcile.ts']) {
+    for (const file of ['functions/prescale.ts', 'functions/reconcile-report.ts']) {
       const source = readFileSync(file, 'utf8');
       for (const field of ['desired', 'to', 'outstanding'])
         expect(source).toMatch(new RegExp(`\\b${field}:`));

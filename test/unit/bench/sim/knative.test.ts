@@ -1,7 +1,10 @@
+/**
+ * The Knative KPA policy: its defaults, the panic and stable windows, scale from and to zero,
+ * and a burst run through the simulator.
+ */
 import { describe, expect, it } from '@jest/globals';
 import { knative, Kpa, KPA } from '../../../../bench/sim/policies/knative.js';
-import { simulate } from '../../../../bench/sim/simulate.js';
-import { registry, workload } from './support.js';
+import { simulateBatches } from './support.js';
 
 const S = 1000;
 /** Target 70 % of one image per pod; at most 50 pods. */
@@ -22,18 +25,14 @@ describe('Knative KPA', () => {
     });
   });
 
-  it('enters panic at 2x the Ready pods: 7 requests on 5 pods -> ceil(7 / 0.7) = 10', () => {
+  it.each([
+    ['enters panic at 2x the Ready pods: 7 requests on 5 pods -> ceil(7 / 0.7) = 10', 7, 10, true],
+    ['stays calm below 2x: 6 requests on 5 pods -> 9 = 1.8x, the stable count', 6, 9, false],
+  ])('%s', (_, requests, pods, panicking) => {
     const k = kpa();
-    feed(k, 1, 6, 7);
-    expect(k.decide(6 * S, 5, 5)).toBe(10);
-    expect(k.panicking).toBe(true);
-  });
-
-  it('stays calm below 2x: 6 requests on 5 pods -> 9 = 1.8x, the stable count', () => {
-    const k = kpa();
-    feed(k, 1, 6, 6);
-    expect(k.decide(6 * S, 5, 5)).toBe(9);
-    expect(k.panicking).toBe(false);
+    feed(k, 1, 6, requests);
+    expect(k.decide(6 * S, 5, 5)).toBe(pods);
+    expect(k.panicking).toBe(panicking);
   });
 
   it('holds its panic count until a stable window passes without panic, then leaves it', () => {
@@ -68,12 +67,7 @@ describe('Knative KPA', () => {
   });
 
   it('runs a burst from zero with no image interrupted', () => {
-    const run = simulate({
-      workload: workload([{ batchId: 'burst', atSeconds: 10, images: 400 }]),
-      policy: knative,
-      registry: registry(),
-      seed: 1,
-    });
+    const run = simulateBatches(knative, [{ batchId: 'burst', atSeconds: 10, images: 400 }]);
     expect(run.peakPods).toBe(50);
     expect(run.interrupted).toBe(0);
     // 30 s load + 8 rounds of 5 s, plus at most a 2 s tick and a 1 s sample.

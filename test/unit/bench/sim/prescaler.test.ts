@@ -1,7 +1,11 @@
+/**
+ * The prescaler policy in the simulator: scale-up on the announcement, the lead, and pods ranked
+ * so that scale-in interrupts no image (unlike the unranked variant).
+ */
 import { describe, expect, it } from '@jest/globals';
 import { prescaler, prescalerPolicy, prescalerUnranked } from '../../../../bench/sim/policies/prescaler.js';
 import { simulate } from '../../../../bench/sim/simulate.js';
-import { registry, workload } from './support.js';
+import { registry, simulateBatches, workload } from './support.js';
 
 /*
  * Slow images (100 s each), scale-in without a window and with no step limit:
@@ -34,12 +38,7 @@ describe('prescaler policy', () => {
   });
 
   it('scales up on the announcement to the size of the outstanding work, capped at maxReplicas', () => {
-    const result = simulate({
-      workload: workload([{ batchId: 'big', atSeconds: 10, images: 400 }]),
-      policy: prescaler,
-      registry: registry(),
-      seed: 1,
-    });
+    const result = simulateBatches(prescaler, [{ batchId: 'big', atSeconds: 10, images: 400 }]);
     const first = result.series.find((p) => p.replicas > 0);
     expect(first).toMatchObject({ t: 10, replicas: 50 });
     // Cold start at the ideal: 30 + ceil(400 / 50) * 5 = 70 s.
@@ -48,11 +47,7 @@ describe('prescaler policy', () => {
   });
 
   it('starts pods ahead of the images when the batch is announced early', () => {
-    const result = simulate({
-      workload: workload([{ batchId: 'big', atSeconds: 60, images: 400 }]),
-      policy: prescalerPolicy(),
-      registry: registry(),
-      seed: 1,
+    const result = simulateBatches(prescalerPolicy(), [{ batchId: 'big', atSeconds: 60, images: 400 }], {
       leadSeconds: 30,
     });
     // Pods are Ready when the images land: 8 rounds of 5 s.

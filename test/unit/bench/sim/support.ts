@@ -5,6 +5,8 @@ import { benchRegistry, REFERENCE_TARGET } from '../../../../bench/sim/workloads
 import type { DeploymentView, Loop, PolicyKind } from '../../../../bench/sim/policy.js';
 import { mulberry32 } from '../../../../bench/sim/random.js';
 import type { Batch, Workload } from '../../../../bench/sim/workload.js';
+import { simulate, type SimOptions } from '../../../../bench/sim/simulate.js';
+import type { SimResult } from '../../../../bench/sim/metrics.js';
 
 export const TARGET = REFERENCE_TARGET;
 
@@ -19,6 +21,15 @@ export function workload(batches: ReadonlyArray<Omit<Batch, 'target'>>, duration
     batches: batches.map((b) => ({ target: TARGET, ...b })),
     durationSeconds,
   };
+}
+
+/** Simulates `policy` on `batches` for the reference registry and seed 1; `options` change either. */
+export function simulateBatches(
+  policy: PolicyKind,
+  batches: ReadonlyArray<Omit<Batch, 'target'>>,
+  options: Partial<Omit<SimOptions, 'workload' | 'policy'>> = {},
+): SimResult {
+  return simulate({ workload: workload(batches), policy, registry: registry(), seed: 1, ...options });
 }
 
 /** Scales to `replicas` on each announcement and never scales in. */

@@ -1,9 +1,21 @@
+/**
+ * Workload traces for the simulator: CSV and JSON lines of batches, and arrival logs (a
+ * timestamp and an images column); every bad line is named with its field and the fix.
+ */
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { parseTrace, TraceError } from '../../../../bench/sim/trace.js';
 
 const HEADER = 'atSeconds,target,batchId,images';
-const known = { knownTargets: ['acme/resnet101/v1'] };
+const R = 'acme/resnet101/v1';
+const known = { knownTargets: [R] };
+const batch = (atSeconds: number, batchId: string, images: number) => ({
+  atSeconds,
+  target: R,
+  batchId,
+  images,
+});
+const batches = (text: string, source: string) => parseTrace(text, source, known).batches;
 
 function error(text: string, source = 'trace.csv'): TraceError {
   try {
@@ -16,33 +28,42 @@ function error(text: string, source = 'trace.csv'): TraceError {
 }
 
 describe('parseTrace', () => {
-  it('reads CSV, skipping blank and comment lines, sorted by time', () => {
-    const workload = parseTrace(
-      `# a comment\n${HEADER}\n\n20,acme/resnet101/v1,b,3\n5.5,acme/resnet101/v1,a,400\n`,
+  it.each([
+    [
+      'CSV, skipping blank and comment lines, sorted by time',
+      `# a comment\n${HEADER}\n\n20,${R},b,3\n5.5,${R},a,400\n`,
       'day.csv',
-      known,
-    );
-    expect(workload.batches).toEqual([
-      { atSeconds: 5.5, target: 'acme/resnet101/v1', batchId: 'a', images: 400 },
-      { atSeconds: 20, target: 'acme/resnet101/v1', batchId: 'b', images: 3 },
-    ]);
-    expect(workload.durationSeconds).toBe(20);
+      [batch(5.5, 'a', 400), batch(20, 'b', 3)],
+    ],
+    [
+      'JSON lines',
+      `{"atSeconds":1,"target":"${R}","batchId":"x","images":2}\n`,
+      'day.jsonl',
+      [batch(1, 'x', 2)],
+    ],
+    [
+      'an arrival log: ISO 8601 times from the earliest row, other columns ignored, target and ids filled',
+      'images,timestamp,source\n12,2026-11-24T07:01:05Z,rerun\n400,2026-11-24T07:00:00Z,nightly\n3,2026-11-24T08:02:20+01:00,x\n',
+      'log.csv',
+      [batch(0, 'line-3', 400), batch(65, 'line-2', 12), batch(140, 'line-4', 3)],
+    ],
+    [
+      'an arrival log with target and batchId columns',
+      `timestamp,target,batchId,images\n1764000000,${R},run-7,9\n`,
+      'log.csv',
+      [batch(0, 'run-7', 9)],
+    ],
+  ])('reads %s', (_, text, source, expected) => {
+    expect(batches(text, source)).toEqual(expected);
   });
 
-  it('reads JSON lines', () => {
-    const workload = parseTrace(
-      '{"atSeconds":1,"target":"acme/resnet101/v1","batchId":"x","images":2}\n',
-      'day.jsonl',
-      known,
-    );
-    expect(workload.batches).toEqual([
-      { atSeconds: 1, target: 'acme/resnet101/v1', batchId: 'x', images: 2 },
-    ]);
+  it('lasts until the last batch', () => {
+    expect(parseTrace(`${HEADER}\n20,${R},b,3\n5.5,${R},a,400\n`, 'day.csv', known).durationSeconds).toBe(20);
   });
 
   it('reads the sample trace that ships with the benchmarks', () => {
     const text = readFileSync(new URL('../../../../bench/traces/sample.csv', import.meta.url), 'utf8');
-    expect(parseTrace(text, 'sample.csv', known).batches.length).toBeGreaterThan(3);
+    expect(batches(text, 'sample.csv').length).toBeGreaterThan(3);
   });
 
   it.each([
@@ -100,42 +121,14 @@ describe('parseTrace', () => {
   });
 
   describe('arrival logs: a timestamp and an images column', () => {
-    it('counts ISO 8601 times from the earliest row, ignores other columns, fills target and ids', () => {
-      const workload = parseTrace(
-        'images,timestamp,source\n12,2026-11-24T07:01:05Z,rerun\n400,2026-11-24T07:00:00Z,nightly\n3,2026-11-24T08:02:20+01:00,x\n',
-        'log.csv',
-        known,
-      );
-      expect(workload.batches).toEqual([
-        { atSeconds: 0, target: 'acme/resnet101/v1', batchId: 'line-3', images: 400 },
-        { atSeconds: 65, target: 'acme/resnet101/v1', batchId: 'line-2', images: 12 },
-        { atSeconds: 140, target: 'acme/resnet101/v1', batchId: 'line-4', images: 3 },
-      ]);
-    });
-
     it('reads epoch seconds, and a time without a zone as UTC', () => {
-      const epoch = parseTrace('timestamp,images\n1764000000,5\n1764000090.5,7\n', 'log.csv', known);
-      expect(epoch.batches.map((b) => [b.atSeconds, b.images])).toEqual([
+      const epoch = batches('timestamp,images\n1764000000,5\n1764000090.5,7\n', 'log.csv');
+      expect(epoch.map((b) => [b.atSeconds, b.images])).toEqual([
         [0, 5],
         [90.5, 7],
       ]);
-      const local = parseTrace(
-        'timestamp,images\n2026-11-24 07:00:00,1\n2026-11-24T07:00:00Z,2\n',
-        'l.csv',
-        known,
-      );
-      expect(local.batches.map((b) => b.atSeconds)).toEqual([0, 0]);
-    });
-
-    it('takes target and batchId columns when the log has them', () => {
-      const workload = parseTrace(
-        'timestamp,target,batchId,images\n1764000000,acme/resnet101/v1,run-7,9\n',
-        'log.csv',
-        known,
-      );
-      expect(workload.batches).toEqual([
-        { atSeconds: 0, target: 'acme/resnet101/v1', batchId: 'run-7', images: 9 },
-      ]);
+      const local = batches('timestamp,images\n2026-11-24 07:00:00,1\n2026-11-24T07:00:00Z,2\n', 'l.csv');
+      expect(local.map((b) => b.atSeconds)).toEqual([0, 0]);
     });
 
     it.each([
@@ -156,8 +149,7 @@ describe('parseTrace', () => {
 
     it('reads the sample arrival log that ships with the benchmarks', () => {
       const text = readFileSync(new URL('../../../../bench/traces/arrivals.csv', import.meta.url), 'utf8');
-      const workload = parseTrace(text, 'arrivals.csv', known);
-      expect(workload.batches.map((b) => b.atSeconds)).toEqual([0, 65, 140, 900, 960, 1500]);
+      expect(batches(text, 'arrivals.csv').map((b) => b.atSeconds)).toEqual([0, 65, 140, 900, 960, 1500]);
     });
   });
 });
