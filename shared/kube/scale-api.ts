@@ -109,27 +109,39 @@ function isApiException(error: unknown): error is { code: number; body: unknown 
   );
 }
 
+/** An HTTP error answer of the API server (its Status body, or none) as a KubeApiError. */
+export function statusError(code: number, body: unknown, what: string, cause?: unknown): KubeApiError {
+  let status: StatusBody;
+  try {
+    // client-node throws 401 with no body at all.
+    status = ((typeof body === 'string' ? (body === '' ? {} : JSON.parse(body)) : body) ?? {}) as StatusBody;
+  } catch {
+    status = { message: String(body) };
+  }
+  return new KubeApiError(
+    code,
+    status.reason ?? `HTTP${code}`,
+    `${what}: ${status.message ?? `HTTP ${code}`}`,
+    HINTS[code],
+    { cause },
+  );
+}
+
+/** A call that got no answer within its timeout. */
+export function timeoutError(what: string, timeoutMs: number, cause?: unknown): KubeApiError {
+  return new KubeApiError(
+    undefined,
+    'Timeout',
+    `${what}: no answer within ${timeoutMs} ms`,
+    'check the cluster endpoint and network path',
+    { cause },
+  );
+}
+
 /** Maps a client-node failure to a KubeApiError naming the call and the object. */
 export function toKubeError(error: unknown, what: string): KubeApiError {
   if (error instanceof KubeApiError) return error;
-  if (isApiException(error)) {
-    const { code } = error;
-    let status: StatusBody;
-    const body: unknown = error.body;
-    try {
-      // client-node throws 401 with no body at all.
-      status = ((typeof body === 'string' ? JSON.parse(body) : body) ?? {}) as StatusBody;
-    } catch {
-      status = { message: String(body) };
-    }
-    return new KubeApiError(
-      code,
-      status.reason ?? `HTTP${code}`,
-      `${what}: ${status.message ?? `HTTP ${code}`}`,
-      HINTS[code],
-      { cause: error },
-    );
-  }
+  if (isApiException(error)) return statusError(error.code, error.body, what, error);
   return new KubeApiError(
     undefined,
     'Unreachable',
@@ -169,6 +181,31 @@ export function selectorString(selector: V1LabelSelector | undefined): string {
     else if (operator === 'DoesNotExist') parts.push(`!${key}`);
   }
   return parts.join(',');
+}
+
+/** The fields of an autoscaling/v1 Scale prescaler reads (client-node's V1Scale has them too). */
+export interface ScaleObject {
+  readonly metadata?: { readonly resourceVersion?: string | undefined } | undefined;
+  readonly spec?: { readonly replicas?: number | undefined } | undefined;
+  readonly status?: { readonly selector?: string | undefined } | undefined;
+}
+
+export function scaleState(scale: ScaleObject): ScaleState {
+  return {
+    replicas: scale.spec?.replicas ?? 0,
+    resourceVersion: scale.metadata?.resourceVersion ?? '',
+    selector: scale.status?.selector ?? '',
+  };
+}
+
+/** The body of a scale write: `replicas`, on the condition that the object is still at `resourceVersion`. */
+export function scaleBody(ref: ScaleRef, replicas: number, resourceVersion: string) {
+  return {
+    apiVersion: 'autoscaling/v1',
+    kind: 'Scale',
+    metadata: { name: ref.deployment, namespace: ref.namespace, resourceVersion },
+    spec: { replicas },
+  };
 }
 
 export interface ScaleUpResult {
