@@ -44,14 +44,19 @@ export function terraformConcurrency(): number {
 
 interface Decision {
   event?: string;
+  target?: string;
   written?: boolean;
   from?: number;
   to?: number;
 }
 
-/** Decision lines of the functions' logs: writes, and writes that left replicas where they were. */
+/**
+ * Decision lines of the functions' logs: writes, and writes that left replicas where they were.
+ * Events that shared one scale-up round each log that round's write; a write raises its target
+ * to a count no other write of the target reaches, so a write is a distinct (target, to).
+ */
 function writesIn(logs: readonly string[]): { writes: number; noops: number; failedLines: number } {
-  let writes = 0;
+  const written = new Set<string>();
   let noops = 0;
   let failedLines = 0;
   for (const file of logs) {
@@ -60,11 +65,13 @@ function writesIn(logs: readonly string[]): { writes: number; noops: number; fai
       const entry = JSON.parse(line) as Decision;
       if (entry.event === 'prescale_failed') failedLines++;
       if (entry.event !== 'prescale' || !entry.written) continue;
-      writes++;
+      const write = `${entry.target} -> ${entry.to}`;
+      if (written.has(write)) continue;
+      written.add(write);
       if ((entry.to ?? 0) <= (entry.from ?? 0)) noops++;
     }
   }
-  return { writes, noops, failedLines };
+  return { writes: written.size, noops, failedLines };
 }
 
 export async function deployedShape(): Promise<Result[]> {
