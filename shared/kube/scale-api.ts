@@ -239,14 +239,16 @@ const BACKOFF_CAP_MS = 250;
  * see enough replicas or retry after "full jitter" backoff (uniform in 0..min(cap, base * 2^n)),
  * which spreads them out. Bounded by time, not by a count of attempts: status updates by the
  * Deployment controller also move the resourceVersion, so a small count could run out while the
- * object is busy. Any other failure is thrown at once.
+ * object is busy. Any other failure is thrown at once. `desired` may be a function, asked after
+ * each read: the coalescer (coalesce.ts) lets callers raise a round's count until then.
  */
 export async function scaleUpTo(
   api: ScaleApi,
   ref: ScaleRef,
-  desired: number,
+  desired: number | (() => number),
   retry: ScaleUpRetry = {},
 ): Promise<ScaleUpResult> {
+  const wanted = typeof desired === 'number' ? () => desired : desired;
   const clock = retry.clock ?? systemClock;
   const sleep = retry.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = retry.random ?? Math.random;
@@ -255,10 +257,11 @@ export async function scaleUpTo(
   for (let attempt = 1; ; attempt++) {
     const scale = await api.readScale(ref);
     first ??= scale.replicas;
-    if (desired <= scale.replicas)
+    const count = wanted();
+    if (count <= scale.replicas)
       return { from: first, to: scale.replicas, written: false, attempts: attempt };
     try {
-      const written = await api.writeScale(ref, desired, scale.resourceVersion);
+      const written = await api.writeScale(ref, count, scale.resourceVersion);
       return { from: first, to: written.replicas, written: true, attempts: attempt };
     } catch (error) {
       if (!(error instanceof KubeApiError) || error.status !== 409 || clock.now() >= giveUpAt) throw error;
