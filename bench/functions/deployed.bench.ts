@@ -20,8 +20,8 @@ import { ARTIFACT_DIR, REPO_ROOT } from '../../scripts/bundle.js';
 import type { Result } from '../suite.js';
 import {
   deploymentName,
+  eventSender,
   message,
-  postEvent,
   round,
   targetName,
   withFixture,
@@ -102,6 +102,7 @@ export async function deployedShape(): Promise<Result[]> {
 
       // Cloud Run hands an instance at most `concurrency` requests at once.
       const limits = instances.map(() => pLimit(concurrency));
+      const send = eventSender(concurrency);
       let failed = 0;
       const failures = new Map<string, number>();
       const started = performance.now();
@@ -109,8 +110,8 @@ export async function deployedShape(): Promise<Result[]> {
         Array.from({ length: EVENTS }, (_, i) =>
           limits[i % PROCESSES]!(async () => {
             const data = { message: message(targetName(i % TARGETS), `shape-${i}`, images(i)) };
-            const outcome = await postEvent(instances[i % PROCESSES]!.url, data).then(
-              (response) => (response.ok ? 'ok' : `HTTP ${response.status}`),
+            const outcome = await send(instances[i % PROCESSES]!.url, data).then(
+              (status) => (status >= 200 && status < 300 ? 'ok' : `HTTP ${status}`),
               (error: unknown) => (error as Error).message,
             );
             if (outcome !== 'ok') {
