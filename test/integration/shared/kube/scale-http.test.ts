@@ -5,43 +5,27 @@
  * server that never answers a Timeout, and the other calls still go through client-node.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../../../../shared/clock.js';
-import { KubeApiError } from '../../../../shared/errors.js';
 import { ClusterAccess } from '../../../../shared/kube/cluster.js';
 import { HttpScaleApi } from '../../../../shared/kube/scale-http.js';
 import { scaleUpTo, type ScaleRef } from '../../../../shared/kube/scale-api.js';
 import { KubeEmulator } from '../../../../emulator/kube/index.js';
+import { kubeFailure } from '../../../support/kube-failure.js';
 
-const REF: ScaleRef = { namespace: 'ml', deployment: 'resnet' };
+const REF: ScaleRef = { namespace: 'tf-serving', deployment: 'image-classifier-resnet101' };
+const MANIFEST = 'emulator/kube/manifests/tf-serving-resnet101.yaml';
+const SELECTOR = 'app=image-classifier,version=resnet101';
 const scratch = mkdtempSync(join(tmpdir(), 'prescaler-scale-http-'));
 const kubeconfig = join(scratch, 'kubeconfig');
 let emu: KubeEmulator;
 
-async function failure(call: () => Promise<unknown>): Promise<KubeApiError> {
-  try {
-    await call();
-  } catch (error) {
-    if (error instanceof KubeApiError) return error;
-    throw error;
-  }
-  throw new Error('the call succeeded');
-}
-
 beforeAll(async () => {
   emu = await KubeEmulator.start({ port: 0, tls: true });
-  emu.applyManifest(`apiVersion: apps/v1
-kind: Deployment
-metadata: { name: resnet, namespace: ml }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: resnet } }
-  template:
-    metadata: { labels: { app: resnet } }
-    spec: { containers: [{ name: main, image: model }] }`);
+  emu.applyManifest(readFileSync(MANIFEST, 'utf8'), MANIFEST);
   await emu.writeKubeconfig(kubeconfig);
 });
 
@@ -58,7 +42,7 @@ describe('the Scale over https on the kubeconfig path', () => {
     expect(api).toBeInstanceOf(HttpScaleApi);
 
     const scale = await api.readScale(REF);
-    expect(scale).toMatchObject({ replicas: 1, selector: 'app=resnet' });
+    expect(scale).toMatchObject({ replicas: 1, selector: SELECTOR });
     const written = await api.writeScale(REF, 4, scale.resourceVersion);
     expect(written.replicas).toBe(4);
     expect(Number(written.resourceVersion)).toBeGreaterThan(Number(scale.resourceVersion));
@@ -71,27 +55,27 @@ describe('the Scale over https on the kubeconfig path', () => {
     const stale = (await api.readScale(REF)).resourceVersion;
     await api.writeScale(REF, 2, stale);
 
-    const conflict = await failure(() => api.writeScale(REF, 9, stale));
+    const conflict = await kubeFailure(() => api.writeScale(REF, 9, stale));
     expect(conflict).toMatchObject({ status: 409, reason: 'Conflict', permanent: false });
-    expect(conflict.message).toContain('scale ml/resnet to 9');
+    expect(conflict.message).toContain(`scale ${REF.namespace}/${REF.deployment} to 9`);
     expect(emu.getDeployment(REF.namespace, REF.deployment)?.spec.replicas).toBe(2);
   });
 
   it('a Deployment that does not exist is a permanent 404 naming it', async () => {
     const api = await new ClusterAccess({ clock: systemClock }).apiFor({ kubeconfig });
-    const missing = await failure(() => api.readScale({ namespace: 'ml', deployment: 'gone' }));
+    const missing = await kubeFailure(() => api.readScale({ namespace: REF.namespace, deployment: 'gone' }));
     expect(missing).toMatchObject({ status: 404, reason: 'NotFound', permanent: true });
-    expect(missing.message).toContain('read scale of ml/gone');
+    expect(missing.message).toContain(`read scale of ${REF.namespace}/gone`);
   });
 
   it('the other calls go through client-node on the same kubeconfig', async () => {
     const api = await new ClusterAccess({ clock: systemClock }).apiFor({ kubeconfig });
     const deployment = await api.readDeployment(REF);
-    expect(deployment).toMatchObject({ replicas: 1, selector: 'app=resnet', paused: false });
+    expect(deployment).toMatchObject({ replicas: 1, selector: SELECTOR, paused: false });
     const pods = await api.listPods(REF.namespace, deployment.selector);
     expect(pods.map((p) => p.name).sort()).toEqual(
       emu
-        .listPods(REF.namespace, 'app=resnet')
+        .listPods(REF.namespace, SELECTOR)
         .map((p) => p.metadata.name)
         .sort(),
     );
@@ -106,9 +90,11 @@ describe('the Scale over https on the kubeconfig path', () => {
       const api = new HttpScaleApi({ server: `http://127.0.0.1:${port}`, headers: {}, timeoutMs: 200 }, () =>
         Promise.reject(new Error('not used')),
       );
-      const timeout = await failure(() => api.readScale(REF));
+      const timeout = await kubeFailure(() => api.readScale(REF));
       expect(timeout).toMatchObject({ reason: 'Timeout', permanent: false });
-      expect(timeout.message).toBe('read scale of ml/resnet: no answer within 200 ms');
+      expect(timeout.message).toBe(
+        `read scale of ${REF.namespace}/${REF.deployment}: no answer within 200 ms`,
+      );
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => silent.close(resolve));

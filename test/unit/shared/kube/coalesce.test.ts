@@ -29,6 +29,17 @@ class HeldWrites extends FakeScaleApi {
 
 const ref = { namespace: 'ml', deployment: 'resnet' };
 
+/** A coalescer whose first round (to 2 replicas) is holding its write. */
+async function writingFirstRound() {
+  const api = new HeldWrites();
+  api.add(ref, 0);
+  const coalescer = new ScaleUpCoalescer();
+  const held = api.writeHeld();
+  const first = coalescer.scaleUp('t', api, ref, 2);
+  await held;
+  return { api, coalescer, first };
+}
+
 describe('ScaleUpCoalescer', () => {
   it('serves 50 concurrent scale-ups of one Deployment with one write, each getting at least its count', async () => {
     const api = new FakeScaleApi();
@@ -55,12 +66,7 @@ describe('ScaleUpCoalescer', () => {
   });
 
   it('a caller arriving while a round writes gets the next round, shared with later ones', async () => {
-    const api = new HeldWrites();
-    api.add(ref, 0);
-    const coalescer = new ScaleUpCoalescer();
-    const held = api.writeHeld();
-    const first = coalescer.scaleUp('t', api, ref, 2);
-    await held;
+    const { api, coalescer, first } = await writingFirstRound();
     const later = [3, 7, 5].map((n) => coalescer.scaleUp('t', api, ref, n));
     const next = api.writeHeld();
     api.releaseWrite();
@@ -72,12 +78,7 @@ describe('ScaleUpCoalescer', () => {
   });
 
   it('hands a failure to the callers of that round only', async () => {
-    const api = new HeldWrites();
-    api.add(ref, 0);
-    const coalescer = new ScaleUpCoalescer();
-    const held = api.writeHeld();
-    const first = coalescer.scaleUp('t', api, ref, 2);
-    await held;
+    const { api, coalescer, first } = await writingFirstRound();
     const second = coalescer.scaleUp('t', api, ref, 3);
     api.failNext = { error: new KubeApiError(503, 'ServiceUnavailable', 'busy'), times: 1 };
     const next = api.writeHeld();
