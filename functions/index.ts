@@ -2,6 +2,7 @@
  * The Functions Framework entry points: `prescale` (CloudEvent, Pub/Sub messagePublished) and
  * `reconcile` (HTTP, for Cloud Scheduler). Configuration is read and the connections are warmed
  * at instance start (warm-up.ts); the Google Cloud clients are imported only when first needed.
+ * The deployed artifact loads this through entry.ts, which turns on the compile cache first.
  */
 import * as functions from '@google-cloud/functions-framework';
 import { FUNCTION_ENTRY_POINTS } from '../shared/config/env.js';
@@ -11,11 +12,12 @@ import { runReconcile } from './reconcile.js';
 import { getRuntime } from './runtime.js';
 import { warmUp } from './warm-up.js';
 
-// Both functions need the Kubernetes client, Redis and the cluster connection on their first
-// call. Start loading and connecting now, in the background, so an event that arrives after the
-// instance started pays only its round trips. A configuration error is logged here and reported
-// again by the first event; any other warm-up failure is left for the first event to retry.
-void import('../shared/kube/client-node-api.js').catch(() => undefined);
+// Both functions need Redis and the cluster connection on their first call. Start connecting
+// now, in the background, so an event that arrives after the instance started pays only its round
+// trips. A configuration error is logged here and reported again by the first event; any other
+// warm-up failure is left for the first event to retry. The scale calls need no Kubernetes client
+// library (shared/kube/scale-http.ts); client-node loads when a kubeconfig is read or reconcile
+// first needs it.
 try {
   void warmUp(getRuntime());
 } catch {

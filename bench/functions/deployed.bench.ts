@@ -20,8 +20,8 @@ import { ARTIFACT_DIR, REPO_ROOT } from '../../scripts/bundle.js';
 import type { Result } from '../suite.js';
 import {
   deploymentName,
+  eventSender,
   message,
-  postEvent,
   round,
   targetName,
   withFixture,
@@ -44,14 +44,19 @@ export function terraformConcurrency(): number {
 
 interface Decision {
   event?: string;
+  target?: string;
   written?: boolean;
   from?: number;
   to?: number;
 }
 
-/** Decision lines of the functions' logs: writes, and writes that left replicas where they were. */
+/**
+ * Decision lines of the functions' logs: writes, and writes that left replicas where they were.
+ * Events that shared one scale-up round each log that round's write; a write raises its target
+ * to a count no other write of the target reaches, so a write is a distinct (target, to).
+ */
 function writesIn(logs: readonly string[]): { writes: number; noops: number; failedLines: number } {
-  let writes = 0;
+  const written = new Set<string>();
   let noops = 0;
   let failedLines = 0;
   for (const file of logs) {
@@ -60,11 +65,13 @@ function writesIn(logs: readonly string[]): { writes: number; noops: number; fai
       const entry = JSON.parse(line) as Decision;
       if (entry.event === 'prescale_failed') failedLines++;
       if (entry.event !== 'prescale' || !entry.written) continue;
-      writes++;
+      const write = `${entry.target} -> ${entry.to}`;
+      if (written.has(write)) continue;
+      written.add(write);
       if ((entry.to ?? 0) <= (entry.from ?? 0)) noops++;
     }
   }
-  return { writes, noops, failedLines };
+  return { writes: written.size, noops, failedLines };
 }
 
 export async function deployedShape(): Promise<Result[]> {
@@ -95,6 +102,7 @@ export async function deployedShape(): Promise<Result[]> {
 
       // Cloud Run hands an instance at most `concurrency` requests at once.
       const limits = instances.map(() => pLimit(concurrency));
+      const send = eventSender(concurrency);
       let failed = 0;
       const failures = new Map<string, number>();
       const started = performance.now();
@@ -102,8 +110,8 @@ export async function deployedShape(): Promise<Result[]> {
         Array.from({ length: EVENTS }, (_, i) =>
           limits[i % PROCESSES]!(async () => {
             const data = { message: message(targetName(i % TARGETS), `shape-${i}`, images(i)) };
-            const outcome = await postEvent(instances[i % PROCESSES]!.url, data).then(
-              (response) => (response.ok ? 'ok' : `HTTP ${response.status}`),
+            const outcome = await send(instances[i % PROCESSES]!.url, data).then(
+              (status) => (status >= 200 && status < 300 ? 'ok' : `HTTP ${status}`),
               (error: unknown) => (error as Error).message,
             );
             if (outcome !== 'ok') {

@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { Agent, request } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -130,20 +131,49 @@ export const message = (target: string, batchId: string, images: number, publish
   ...(publishTime ? { publishTime } : {}),
 });
 
+/** The headers of a Pub/Sub messagePublished CloudEvent in binary mode. */
+const cloudEventHeaders = () => ({
+  'content-type': 'application/json',
+  'ce-id': randomUUID(),
+  'ce-specversion': '1.0',
+  'ce-type': 'google.cloud.pubsub.topic.v1.messagePublished',
+  'ce-source': '//pubsub.googleapis.com/projects/bench/topics/events',
+});
+
 /** POSTs a Pub/Sub messagePublished CloudEvent (binary mode) to a function. */
 export function postEvent(url: string, data: object, signal?: AbortSignal): Promise<Response> {
   return fetch(url, {
     method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'ce-id': randomUUID(),
-      'ce-specversion': '1.0',
-      'ce-type': 'google.cloud.pubsub.topic.v1.messagePublished',
-      'ce-source': '//pubsub.googleapis.com/projects/bench/topics/events',
-    },
+    headers: cloudEventHeaders(),
     body: JSON.stringify(data),
     ...(signal ? { signal } : {}),
   });
+}
+
+/**
+ * Sends many events the way Pub/Sub push does, on kept-alive connections (at most `connections`
+ * per function), with Node's http client rather than fetch: the sender shares the machine with
+ * the functions it measures, so it should cost them as little CPU as it can. Resolves to the
+ * HTTP status.
+ */
+export function eventSender(connections: number): (url: string, data: object) => Promise<number> {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  return (url, data) =>
+    new Promise((resolve, reject) => {
+      const body = JSON.stringify(data);
+      const req = request(url, {
+        method: 'POST',
+        agent,
+        headers: { ...cloudEventHeaders(), 'content-length': Buffer.byteLength(body) },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
 }
 
 export function percentile(values: readonly number[], p: number): number {

@@ -30,7 +30,10 @@ import {
   DEFAULT_GRACE_SECONDS,
   DEFAULT_REQUEST_TIMEOUT_MS,
   PAUSE_ANNOTATION,
+  scaleBody,
+  scaleState,
   selectorString,
+  timeoutError,
   toKubeError,
   type DeploymentState,
   type PodAnnotations,
@@ -62,14 +65,6 @@ function withTimeout(timeoutMs: number): CallOptions {
 
 function controllerUid(refs: readonly V1OwnerReference[] | undefined): string | undefined {
   return refs?.find((ref) => ref.controller === true)?.uid;
-}
-
-function scaleState(scale: V1Scale): ScaleState {
-  return {
-    replicas: scale.spec?.replicas ?? 0,
-    resourceVersion: scale.metadata?.resourceVersion ?? '',
-    selector: scale.status?.selector ?? '',
-  };
 }
 
 function podInfo(pod: V1Pod): PodInfo {
@@ -121,16 +116,7 @@ export class ClientNodeScaleApi implements ScaleApi {
     try {
       return await run(this.options);
     } catch (error) {
-      if (isTimeout(error)) {
-        throw new KubeApiError(
-          undefined,
-          'Timeout',
-          `${what}: no answer within ${this.timeoutMs} ms`,
-          'check the cluster endpoint and network path',
-          { cause: error },
-        );
-      }
-      throw toKubeError(error, what);
+      throw isTimeout(error) ? timeoutError(what, this.timeoutMs, error) : toKubeError(error, what);
     }
   }
 
@@ -146,12 +132,7 @@ export class ClientNodeScaleApi implements ScaleApi {
   }
 
   writeScale(ref: ScaleRef, replicas: number, resourceVersion: string): Promise<ScaleState> {
-    const body: V1Scale = {
-      apiVersion: 'autoscaling/v1',
-      kind: 'Scale',
-      metadata: { name: ref.deployment, namespace: ref.namespace, resourceVersion },
-      spec: { replicas },
-    };
+    const body: V1Scale = scaleBody(ref, replicas, resourceVersion);
     return this.call(`scale ${ref.namespace}/${ref.deployment} to ${replicas}`, async (options) =>
       scaleState(
         await this.apps.replaceNamespacedDeploymentScale(

@@ -1,9 +1,11 @@
 /**
  * Cluster access: turns a target's cluster reference into a ScaleApi. For GKE it takes the
  * production path: @google-cloud/container getCluster for the endpoint and CA, a
- * google-auth-library access token (cached until five minutes before it expires), and
- * @kubernetes/client-node. For local use a kubeconfig file. Heavy clients are imported on first
- * use so a function's cold start does not pay for paths it never takes.
+ * google-auth-library access token (cached until five minutes before it expires). For local use a
+ * kubeconfig file, read by @kubernetes/client-node. The Scale read and write go over Node's own
+ * https (scale-http.ts); every other call goes through client-node, which on the GKE path is
+ * not even loaded until one is made. Heavy clients are imported on first use so a function's
+ * cold start does not pay for paths it never takes.
  */
 import type { ClusterManagerClient } from '@google-cloud/container';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -11,6 +13,7 @@ import type { Clock } from '../clock.js';
 import { isGkeCluster, type ClusterRef, type GkeCluster } from '../config/registry.js';
 import { KubeApiError } from '../errors.js';
 import type { ScaleApi } from './scale-api.js';
+import { HttpScaleApi, type ScaleEndpoint } from './scale-http.js';
 
 export interface AccessToken {
   readonly token: string;
@@ -74,29 +77,13 @@ export interface ClusterConnector {
 
 const REFRESH_BEFORE_MS = 5 * 60_000;
 
-/** client-node's private per-request dispatcher factory (undici). */
-type DispatcherFactory = (cluster: unknown, options: Record<string, unknown>) => object | undefined;
-
 async function clientNodeApi(kc: KubeConfig, timeoutMs: number | undefined): Promise<ScaleApi> {
   const { ClientNodeScaleApi } = await import('./client-node-api.js');
   return ClientNodeScaleApi.fromKubeConfig(kc, timeoutMs);
 }
 
-/**
- * A KubeConfig whose requests share one keep-alive undici dispatcher. client-node 2 builds a new
- * dispatcher for every request, so each call would open a new connection and pay a fresh TLS
- * handshake (about 2 ms of CPU, plus round trips); reconcile makes a thousand calls a pass, and
- * the connection a warm-up opens is only worth something if the first event reuses it.
- */
-async function pooledKubeConfig() {
-  const { KubeConfig } = await import('@kubernetes/client-node');
-  const kc = new KubeConfig();
-  const patched = kc as unknown as { createDispatcher: DispatcherFactory };
-  const base = patched.createDispatcher.bind(kc);
-  let dispatcher: { value: object | undefined } | undefined;
-  patched.createDispatcher = (cluster, options) => (dispatcher ??= { value: base(cluster, options) }).value;
-  return kc;
-}
+/** The kubeconfig module (client-node's KubeConfig and what is made of it), loaded on first use. */
+const kubeconfig = () => import('./kubeconfig.js');
 
 interface CachedApi {
   readonly api: ScaleApi;
@@ -129,11 +116,14 @@ export class ClusterAccess implements ClusterConnector {
   }
 
   private async connectKubeconfig(path: string, context?: string): Promise<CachedApi> {
-    const kc = await pooledKubeConfig();
+    const { pooledKubeConfig, kubeconfigEndpoint } = await kubeconfig();
+    const kc = pooledKubeConfig();
     kc.loadFromFile(path);
     if (context) kc.setCurrentContext(context);
+    const rest = () => clientNodeApi(kc, this.options.requestTimeoutMs);
+    const endpoint = await kubeconfigEndpoint(kc, this.options.requestTimeoutMs);
     return {
-      api: await clientNodeApi(kc, this.options.requestTimeoutMs),
+      api: endpoint ? new HttpScaleApi(endpoint, rest) : await rest(),
       expiresAtMs: Number.POSITIVE_INFINITY,
     };
   }
@@ -175,16 +165,22 @@ export class ClusterAccess implements ClusterConnector {
       );
     }
     const token = await this.tokens.getAccessToken();
-    const kc = await pooledKubeConfig();
-    kc.loadFromClusterAndUser(
-      {
-        name: cluster.name,
-        server: `https://${described.endpoint}`,
-        caData: described.masterAuth.clusterCaCertificate,
-        skipTLSVerify: false,
-      },
-      { name: 'prescaler', token: token.token },
-    );
-    return { api: await clientNodeApi(kc, this.options.requestTimeoutMs), expiresAtMs: token.expiresAtMs };
+    const server = `https://${described.endpoint}`;
+    const caData = described.masterAuth.clusterCaCertificate;
+    const rest = async () => {
+      const kc = (await kubeconfig()).pooledKubeConfig();
+      kc.loadFromClusterAndUser(
+        { name: cluster.name, server, caData, skipTLSVerify: false },
+        { name: 'prescaler', token: token.token },
+      );
+      return clientNodeApi(kc, this.options.requestTimeoutMs);
+    };
+    const endpoint: ScaleEndpoint = {
+      server,
+      ca: Buffer.from(caData, 'base64'),
+      headers: { Authorization: `Bearer ${token.token}` },
+      timeoutMs: this.options.requestTimeoutMs,
+    };
+    return { api: new HttpScaleApi(endpoint, rest), expiresAtMs: token.expiresAtMs };
   }
 }

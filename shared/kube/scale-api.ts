@@ -109,27 +109,39 @@ function isApiException(error: unknown): error is { code: number; body: unknown 
   );
 }
 
+/** An HTTP error answer of the API server (its Status body, or none) as a KubeApiError. */
+export function statusError(code: number, body: unknown, what: string, cause?: unknown): KubeApiError {
+  let status: StatusBody;
+  try {
+    // client-node throws 401 with no body at all.
+    status = ((typeof body === 'string' ? (body === '' ? {} : JSON.parse(body)) : body) ?? {}) as StatusBody;
+  } catch {
+    status = { message: String(body) };
+  }
+  return new KubeApiError(
+    code,
+    status.reason ?? `HTTP${code}`,
+    `${what}: ${status.message ?? `HTTP ${code}`}`,
+    HINTS[code],
+    { cause },
+  );
+}
+
+/** A call that got no answer within its timeout. */
+export function timeoutError(what: string, timeoutMs: number, cause?: unknown): KubeApiError {
+  return new KubeApiError(
+    undefined,
+    'Timeout',
+    `${what}: no answer within ${timeoutMs} ms`,
+    'check the cluster endpoint and network path',
+    { cause },
+  );
+}
+
 /** Maps a client-node failure to a KubeApiError naming the call and the object. */
 export function toKubeError(error: unknown, what: string): KubeApiError {
   if (error instanceof KubeApiError) return error;
-  if (isApiException(error)) {
-    const { code } = error;
-    let status: StatusBody;
-    const body: unknown = error.body;
-    try {
-      // client-node throws 401 with no body at all.
-      status = ((typeof body === 'string' ? JSON.parse(body) : body) ?? {}) as StatusBody;
-    } catch {
-      status = { message: String(body) };
-    }
-    return new KubeApiError(
-      code,
-      status.reason ?? `HTTP${code}`,
-      `${what}: ${status.message ?? `HTTP ${code}`}`,
-      HINTS[code],
-      { cause: error },
-    );
-  }
+  if (isApiException(error)) return statusError(error.code, error.body, what, error);
   return new KubeApiError(
     undefined,
     'Unreachable',
@@ -171,6 +183,31 @@ export function selectorString(selector: V1LabelSelector | undefined): string {
   return parts.join(',');
 }
 
+/** The fields of an autoscaling/v1 Scale prescaler reads (client-node's V1Scale has them too). */
+export interface ScaleObject {
+  readonly metadata?: { readonly resourceVersion?: string | undefined } | undefined;
+  readonly spec?: { readonly replicas?: number | undefined } | undefined;
+  readonly status?: { readonly selector?: string | undefined } | undefined;
+}
+
+export function scaleState(scale: ScaleObject): ScaleState {
+  return {
+    replicas: scale.spec?.replicas ?? 0,
+    resourceVersion: scale.metadata?.resourceVersion ?? '',
+    selector: scale.status?.selector ?? '',
+  };
+}
+
+/** The body of a scale write: `replicas`, on the condition that the object is still at `resourceVersion`. */
+export function scaleBody(ref: ScaleRef, replicas: number, resourceVersion: string) {
+  return {
+    apiVersion: 'autoscaling/v1',
+    kind: 'Scale',
+    metadata: { name: ref.deployment, namespace: ref.namespace, resourceVersion },
+    spec: { replicas },
+  };
+}
+
 export interface ScaleUpResult {
   readonly from: number;
   readonly to: number;
@@ -202,14 +239,16 @@ const BACKOFF_CAP_MS = 250;
  * see enough replicas or retry after "full jitter" backoff (uniform in 0..min(cap, base * 2^n)),
  * which spreads them out. Bounded by time, not by a count of attempts: status updates by the
  * Deployment controller also move the resourceVersion, so a small count could run out while the
- * object is busy. Any other failure is thrown at once.
+ * object is busy. Any other failure is thrown at once. `desired` may be a function, asked after
+ * each read: the coalescer (coalesce.ts) lets callers raise a round's count until then.
  */
 export async function scaleUpTo(
   api: ScaleApi,
   ref: ScaleRef,
-  desired: number,
+  desired: number | (() => number),
   retry: ScaleUpRetry = {},
 ): Promise<ScaleUpResult> {
+  const wanted = typeof desired === 'number' ? () => desired : desired;
   const clock = retry.clock ?? systemClock;
   const sleep = retry.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = retry.random ?? Math.random;
@@ -218,10 +257,11 @@ export async function scaleUpTo(
   for (let attempt = 1; ; attempt++) {
     const scale = await api.readScale(ref);
     first ??= scale.replicas;
-    if (desired <= scale.replicas)
+    const count = wanted();
+    if (count <= scale.replicas)
       return { from: first, to: scale.replicas, written: false, attempts: attempt };
     try {
-      const written = await api.writeScale(ref, desired, scale.resourceVersion);
+      const written = await api.writeScale(ref, count, scale.resourceVersion);
       return { from: first, to: written.replicas, written: true, attempts: attempt };
     } catch (error) {
       if (!(error instanceof KubeApiError) || error.status !== 409 || clock.now() >= giveUpAt) throw error;

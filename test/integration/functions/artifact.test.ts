@@ -87,7 +87,8 @@ describe('the function artifact', () => {
     expect(Object.keys(pkg.dependencies).sort()).toEqual([...PRODUCTION_DEPENDENCIES].sort());
     expect(pkg.dependencies).toHaveProperty('@google-cloud/functions-framework');
     expect(pkg.devDependencies).toBeUndefined();
-    expect(pkg.scripts).toBeUndefined();
+    // Only the build step that fills the compile cache with the deployment's own Node.
+    expect(pkg.scripts).toEqual({ 'gcp-build': 'node prime-compile-cache.js' });
   });
 
   it('loads with only those installed, answers the readiness probe cleanly and scales on an event', async () => {

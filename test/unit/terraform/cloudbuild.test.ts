@@ -97,7 +97,7 @@ describe('cloudbuild.yaml', () => {
   it('packages the bundled artifact, its package.json and lock file into the zip terraform deploys', () => {
     const pkg = commandOf(step('package'));
     expect(pkg).toMatch(
-      /zipfile -c \.\.\/\.\.\/build\/function-source\.zip index\.js chunks package\.json package-lock\.json/,
+      /zipfile -c \.\.\/\.\.\/build\/function-source\.zip index\.js prime-compile-cache\.js chunks package\.json package-lock\.json/,
     );
     expect(pkg).toContain('cd dist/function');
     expect(pkg).not.toContain('.lua');

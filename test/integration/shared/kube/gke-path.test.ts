@@ -13,7 +13,6 @@ import { join } from 'node:path';
 import { OAuth2Client } from 'google-auth-library';
 import { ManualClock } from '../../../../shared/clock.js';
 import type { GkeCluster } from '../../../../shared/config/registry.js';
-import { KubeApiError } from '../../../../shared/errors.js';
 import {
   ClusterAccess,
   GoogleTokenSource,
@@ -23,6 +22,7 @@ import { scaleUpTo, type ScaleRef } from '../../../../shared/kube/scale-api.js';
 import { KubeEmulator, type Rule } from '../../../../emulator/kube/index.js';
 import { createCertificates } from '../../../../emulator/kube/tls.js';
 import { FakeContainerApi } from '../../../support/fake-container-api.js';
+import { kubeFailure } from '../../../support/kube-failure.js';
 import { roleRules } from '../../../../shared/kube/rbac-rules.js';
 
 const NS = 'tf-serving';
@@ -46,17 +46,6 @@ type ContainerAuthClient = NonNullable<ClusterAccessOptions['containerOptions']>
 
 function newToken(): string {
   return `ya29.${randomBytes(24).toString('base64url')}`;
-}
-
-/** Runs a call expected to fail with a KubeApiError and returns that error. */
-async function kubeFailure(call: () => Promise<unknown>): Promise<KubeApiError> {
-  try {
-    await call();
-  } catch (error) {
-    if (error instanceof KubeApiError) return error;
-    throw error;
-  }
-  throw new Error('the call succeeded');
 }
 
 describe('ClusterAccess on the GKE path (container REST fake, OAuth2Client, emulator over TLS)', () => {
