@@ -21,7 +21,6 @@ import type { BusyProbe, RemovedPod } from './controllers/replicaset.js';
 import { renderKubeconfig } from './kubeconfig.js';
 import { parseManifests, readManifests, type Manifests } from './manifests.js';
 import type { Autoscaler, ReplicaSet } from './apis/workloads.js';
-import { replicaSetsOf } from './registry/replicasets.js';
 import { byKey, Registry } from './registry/index.js';
 import type { Json } from './registry/patch.js';
 import { labelSelectorOf } from './storage/selection.js';
@@ -297,7 +296,7 @@ export class KubeEmulator {
   /** Copies of the ReplicaSets of a namespace (all when omitted), as the API serves them. */
   listReplicaSets(namespace?: string): ReplicaSet[] {
     this.controllers.advance();
-    return byKey(this.store.deployments(namespace).flatMap(replicaSetsOf)).map((rs) => structuredClone(rs));
+    return byKey(this.store.replicaSets(namespace).map((rs) => structuredClone(rs.object)));
   }
 
   /** Stops the server, the ticker and any open watches. */
