@@ -30,7 +30,7 @@
  */
 export { KubeEmulator, type Applied, type EmulatorEvents, type KubeEmulatorOptions } from './emulator.js';
 export { annotations, defaultStartupSeconds } from './controllers/annotations.js';
-export type { BusyProbe, RemovedPod } from './controllers/replicaset.js';
+export type { BusyProbe, RemovalCause, RemovedPod } from './controllers/replicaset.js';
 export { rankForDeletion, podsToDelete } from './controllers/active-pods.js';
 export {
   adminUser,

@@ -22,6 +22,7 @@ import {
   setReplicasAnnotations,
 } from './deployment-util.js';
 import { setProgressing } from './deployment-status.js';
+import type { RemovalCause } from './replicaset.js';
 import { isScalingEvent, rollRecreate, rollRolling, scaleProportionally, type Scaler } from './rolling.js';
 
 /** SetNewReplicaSetAnnotations's revision rule and the Deployment's revision annotation. */
@@ -84,10 +85,11 @@ export class DeploymentController {
   constructor(private readonly store: Store) {}
 
   /**
-   * One pass of syncDeployment on the sizes of the Deployment's sets; true when it changed one
-   * (the controller then runs again at once, as a real one would on the ReplicaSet's update).
+   * One pass of syncDeployment on the sizes of the Deployment's sets: whether it changed one (the
+   * controller then runs again at once, as a real one would on the ReplicaSet's update), and
+   * whether it was a scaling event or a rollout step.
    */
-  step(entry: DeploymentEntry, at: number): boolean {
+  step(entry: DeploymentEntry, at: number): { changed: boolean; cause: RemovalCause } {
     const d = entry.object;
     const changed = new Set<ReplicaSetEntry>();
     const byObject = new Map(entry.replicaSets.map((rs) => [rs.object, rs]));
@@ -109,7 +111,8 @@ export class DeploymentController {
     const old = entry.replicaSets.filter((rs) => rs !== existing).map((rs) => rs.object);
     const all = entry.replicaSets.map((rs) => rs.object);
     let sized: boolean;
-    if (isScalingEvent(d, all)) {
+    const scaling = isScalingEvent(d, all);
+    if (scaling) {
       scaleProportionally(existing?.object, old, d, scale);
       sized = changed.size > 0;
     } else {
@@ -121,7 +124,7 @@ export class DeploymentController {
       if (!sized) this.cleanup(entry, newRS);
     }
     for (const rs of changed) this.store.changeReplicaSet(rs);
-    return sized;
+    return { changed: sized, cause: scaling ? 'scale' : 'rollout' };
   }
 
   /** getNewReplicaSet: the set of the current template, made or brought to the next revision. */

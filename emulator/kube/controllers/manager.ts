@@ -109,8 +109,8 @@ export class ControllerManager {
     if (this.store.deployment(meta.namespace ?? 'default', meta.name) !== entry) return;
     for (let pass = 0; pass < maxPasses; pass++) {
       for (const rs of entry.replicaSets) this.replicaSets.syncStatus(rs, at);
-      const changed = this.deployments.step(entry, at);
-      for (const rs of entry.replicaSets) this.replicaSets.sync(rs, at);
+      const { changed, cause } = this.deployments.step(entry, at);
+      for (const rs of entry.replicaSets) this.replicaSets.sync(rs, at, cause);
       if (!changed) break;
     }
     syncDeploymentStatus(this.store, entry, at);

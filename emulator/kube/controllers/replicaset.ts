@@ -20,6 +20,14 @@ export interface RemovedPod {
   readonly namespace: string;
   readonly name: string;
   readonly deployment: string;
+  /** The ReplicaSet that removed it. */
+  readonly replicaSet: string;
+  /**
+   * Why its ReplicaSet shrank: `scale` when the Deployment's spec.replicas changed (the set's own
+   * size, or the proportional split between sets in a rollout), `rollout` when the rolling update
+   * or Recreate replaced old pods with new ones.
+   */
+  readonly cause: RemovalCause;
   /** Clock time (ms) at which the pod was picked. */
   readonly removedAt: number;
   /** The busy probe's answer; undefined without a probe or when it failed. */
@@ -31,6 +39,8 @@ export interface RemovedPod {
   /** Set when the busy probe threw or rejected. */
   readonly probeError?: string;
 }
+
+export type RemovalCause = 'scale' | 'rollout';
 
 export type BusyProbe = (pod: Pod) => boolean | Promise<boolean>;
 
@@ -46,8 +56,11 @@ export class ReplicaSetController {
     private readonly onRemoved: ((record: RemovedPod) => void) | undefined,
   ) {}
 
-  /** Creates or deletes pods so that the active ones match spec.replicas, then writes the status. */
-  sync(entry: ReplicaSetEntry, at: number): void {
+  /**
+   * Creates or deletes pods so that the active ones match spec.replicas, then writes the status;
+   * `cause` is what made the set shrink, for the removal records.
+   */
+  sync(entry: ReplicaSetEntry, at: number, cause: RemovalCause = 'scale'): void {
     const pods = [...entry.pods].map((p) => p.object);
     const diff = pods.filter(isPodActive).length - entry.object.spec.replicas;
     if (diff < 0) {
@@ -57,7 +70,7 @@ export class ReplicaSetController {
       const related = [...entry.owner.pods].map((p) => p.object);
       for (const pod of podsToDelete(pods, diff, at, related)) {
         const chosen = entries.get(pod);
-        if (chosen !== undefined) this.scaleIn(chosen, at);
+        if (chosen !== undefined) this.scaleIn(chosen, at, cause);
       }
     }
     this.syncStatus(entry, at);
@@ -112,12 +125,14 @@ export class ReplicaSetController {
     this.kubelet.admit(this.store.addPod(pod, rs), rs.owner, at);
   }
 
-  private scaleIn(entry: PodEntry, at: number): void {
+  private scaleIn(entry: PodEntry, at: number, cause: RemovalCause): void {
     const pod = entry.object;
     const snapshot = {
       namespace: pod.metadata.namespace ?? 'default',
       name: pod.metadata.name,
       deployment: entry.owner?.object.metadata.name ?? '',
+      replicaSet: entry.replicaSet?.object.metadata.name ?? '',
+      cause,
       removedAt: at,
       phase: pod.status.phase,
       ready: isPodReady(pod),
