@@ -17,23 +17,28 @@ import { rows, runKubectl, startKubectl } from './support/kubectl.js';
 const START = Date.parse('2025-06-01T08:00:00Z');
 const NS = 'web';
 
-const manifest = (name: string): string => `
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${name}
-  namespace: ${NS}
-  annotations:
-    emulator.prescaler.dev/startup-seconds: "5"
-    emulator.prescaler.dev/termination-grace-seconds: "2"
-spec:
-  replicas: 4
-  selector: { matchLabels: { app: ${name} } }
-  template:
-    metadata: { labels: { app: ${name} } }
-    spec:
-      containers: [{ name: c, image: "nginx:1.27" }]
-`;
+/** A Deployment of 4 replicas (25% surge and unavailability by default), as JSON (valid YAML). */
+const manifest = (name: string): string =>
+  JSON.stringify({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      name,
+      namespace: NS,
+      annotations: {
+        'emulator.prescaler.dev/startup-seconds': '5',
+        'emulator.prescaler.dev/termination-grace-seconds': '2',
+      },
+    },
+    spec: {
+      replicas: 4,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: 'c', image: 'nginx:1.27' }] },
+      },
+    },
+  });
 
 describe('Deployment rollouts with kubectl and client-node', () => {
   const clock = new ManualClock(START);
@@ -57,7 +62,7 @@ describe('Deployment rollouts with kubectl and client-node', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'kube-emulator-rollout-'));
     emu = await KubeEmulator.start({ clock });
-    emu.applyManifest(manifest('shop') + '---' + manifest('api'));
+    emu.applyManifest(`${manifest('shop')}\n---\n${manifest('api')}`);
     config = join(dir, 'admin.kubeconfig');
     await emu.writeKubeconfig(config);
     kc = new KubeConfig();
