@@ -173,6 +173,7 @@ function rolloutSets(
     name: rs.name,
     replicas: rs.replicas,
     maxReplicas: rs.maxReplicas,
+    desiredReplicas: rs.desiredReplicas,
     createdMs: rs.createdMs,
     isNew: rs.revision === newest,
     available: rs.available,

@@ -13,7 +13,8 @@
  * name); each gets round(replicas * allowed / annotated) - replicas, where `annotated` is its
  * `deployment.kubernetes.io/max-replicas` (else the Deployment's status.replicas), bounded so
  * the running total never passes toAdd; whatever is left over goes to the first (largest), never
- * below 0. With one active set it simply gets N; with a saturated new set the old ones go to 0.
+ * below 0. With one active set it simply gets N; with a saturated new set (N replicas, all
+ * available, its desired-replicas annotation N) the old ones go to 0.
  */
 import { deletionOrder, type OrderedPod } from './kube/pod-order.js';
 
@@ -22,6 +23,8 @@ export interface RolloutReplicaSet<P extends OrderedPod> {
   /** spec.replicas */
   readonly replicas: number;
   readonly maxReplicas?: number | undefined;
+  /** The `deployment.kubernetes.io/desired-replicas` annotation (for the saturation rule). */
+  readonly desiredReplicas?: number | undefined;
   readonly createdMs?: number | undefined;
   /** The set the Deployment's current template belongs to. */
   readonly isNew: boolean;
@@ -94,8 +97,14 @@ export function proportionalSplit<P extends OrderedPod>(
     return sizes;
   }
   const newest = sets.find((rs) => rs.isNew);
-  if (newest && newest.replicas === replicas && newest.available === replicas) {
-    // IsSaturated: the new set already runs them all; the old ones are scaled to 0.
+  if (
+    newest &&
+    newest.replicas === replicas &&
+    newest.desiredReplicas === replicas &&
+    newest.available === replicas
+  ) {
+    // IsSaturated: the new set already runs them all, annotated as desired for this size (an
+    // annotation still naming the size before the scale does not count); the old ones go to 0.
     for (const rs of sets) if (!rs.isNew) sizes.set(rs.name, 0);
     return sizes;
   }

@@ -12,66 +12,23 @@ import { EventEmitter } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
 import { systemClock, type Clock } from '../../shared/clock.js';
 import type { Deployment, Pod } from './apis/objects.js';
-import { Admission, type AdmissionPlugin } from './apiserver/admission.js';
+import { Admission } from './apiserver/admission.js';
 import { ValidatingAdmissionPolicies } from './apiserver/policy.js';
-import { adminUser, allRights, Authorizer, parseRbac, type Rule, type UserSpec } from './apiserver/rbac.js';
+import { adminUser, allRights, Authorizer, parseRbac, type Rule } from './apiserver/rbac.js';
 import { KubeServer } from './apiserver/server.js';
 import { ControllerManager } from './controllers/manager.js';
-import type { BusyProbe, RemovedPod } from './controllers/replicaset.js';
+import type { RemovedPod } from './controllers/replicaset.js';
+import type { Applied, EmulatorEvents, KubeEmulatorOptions } from './emulator-options.js';
 import { renderKubeconfig } from './kubeconfig.js';
 import { parseManifests, readManifests, type Manifests } from './manifests.js';
 import type { Autoscaler, ReplicaSet } from './apis/workloads.js';
-import { replicaSetsOf } from './registry/replicasets.js';
 import { byKey, Registry } from './registry/index.js';
 import type { Json } from './registry/patch.js';
 import { labelSelectorOf } from './storage/selection.js';
 import { Store } from './storage/store.js';
 import { createCertificates } from './tls.js';
 
-export interface KubeEmulatorOptions {
-  /** TCP port; 0 (the default) picks a free one. */
-  readonly port?: number;
-  /** Interface to listen on; default 127.0.0.1. */
-  readonly host?: string;
-  /**
-   * HTTPS with a freshly made CA (default true). False serves plain HTTP, where a request without
-   * credentials acts as the admin (kubectl sends no token over plain HTTP); tokens still count.
-   */
-  readonly tls?: boolean;
-  /** Time source of the simulated cluster; default the system clock. */
-  readonly clock?: Clock;
-  /** Extra users: a rules file path (YAML/JSON, see rbac.ts) or the parsed users. */
-  readonly rbac?: string | readonly UserSpec[];
-  /** Asked, when a pod is picked for deletion on scale-in, whether the pod is busy. */
-  readonly busyProbe?: BusyProbe;
-  /** Number of simulated nodes; default 3. */
-  readonly nodes?: number;
-  /** Period of the background tick, default 100 ms. */
-  readonly tickMs?: number;
-  /** Run the background tick; by default it runs only with the system clock. */
-  readonly autoTick?: boolean;
-  /** The admin user's token; default a random one. */
-  readonly adminToken?: string;
-  /** A manifest file or directory loaded at start. */
-  readonly manifests?: string;
-  /** One line per request. */
-  readonly log?: (line: string) => void;
-  /** Validating admission plugins every write request passes, in order (see apiserver/admission.ts). */
-  readonly admission?: readonly AdmissionPlugin[];
-}
-
-export interface EmulatorEvents {
-  podRemoved: [RemovedPod];
-}
-
-/** What applying manifests did: `namespace/name` of each Deployment, and skipped documents. */
-export interface Applied {
-  readonly deployments: string[];
-  readonly namespaces: string[];
-  /** `Kind/name` of the admission policies and bindings now enforced. */
-  readonly policies: string[];
-  readonly skipped: string[];
-}
+export type { Applied, EmulatorEvents, KubeEmulatorOptions } from './emulator-options.js';
 
 export class KubeEmulator {
   /** Emits `podRemoved` with each record once its busy probe has answered. */
@@ -297,7 +254,7 @@ export class KubeEmulator {
   /** Copies of the ReplicaSets of a namespace (all when omitted), as the API serves them. */
   listReplicaSets(namespace?: string): ReplicaSet[] {
     this.controllers.advance();
-    return byKey(this.store.deployments(namespace).flatMap(replicaSetsOf)).map((rs) => structuredClone(rs));
+    return byKey(this.store.replicaSets(namespace).map((rs) => structuredClone(rs.object)));
   }
 
   /** Stops the server, the ticker and any open watches. */

@@ -1,7 +1,8 @@
 /**
  * The Kubernetes API emulator: the part of the API that prescaler and its users touch (discovery,
- * Namespaces, Deployments and their scale subresource, Pods, watches, Tables for kubectl), with a
- * simulated ReplicaSet controller, scheduler and kubelets behind it, on real or virtual time.
+ * Namespaces, Deployments and their scale subresource, ReplicaSets, Pods, watches, Tables for
+ * kubectl), with simulated Deployment (rollouts) and ReplicaSet controllers, scheduler and kubelets
+ * behind it, on real or virtual time.
  * The real kubectl and @kubernetes/client-node cannot tell it from a cluster for these requests.
  *
  *   const clock = new ManualClock(Date.parse('2025-01-01T00:00:00Z'));
@@ -14,7 +15,8 @@
  *   clock.advance(30_000); await emu.tick();           // pods start, become Ready, terminate
  *   emu.getDeployment('tf-serving', 'image-classifier-resnet101')?.status.readyReplicas;
  *   emu.listPods('tf-serving', 'app=image-classifier');
- *   emu.removedPods;                                   // one record per pod removed on scale-in
+ *   emu.listReplicaSets('tf-serving');                 // the Deployment controller's sets
+ *   emu.removedPods;                                   // one record per pod a ReplicaSet removed
  *   emu.events.on('podRemoved', (record) => ...);
  *   await emu.stop();
  *
@@ -30,7 +32,7 @@
  */
 export { KubeEmulator, type Applied, type EmulatorEvents, type KubeEmulatorOptions } from './emulator.js';
 export { annotations, defaultStartupSeconds } from './controllers/annotations.js';
-export type { BusyProbe, RemovedPod } from './controllers/replicaset.js';
+export type { BusyProbe, RemovalCause, RemovedPod } from './controllers/replicaset.js';
 export { rankForDeletion, podsToDelete } from './controllers/active-pods.js';
 export {
   adminUser,

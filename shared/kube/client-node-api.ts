@@ -26,6 +26,7 @@ import { KubeApiError } from '../errors.js';
 
 /** Set by the Deployment controller on its ReplicaSets: the Deployment's replicas + maxSurge. */
 export const MAX_REPLICAS_ANNOTATION = 'deployment.kubernetes.io/max-replicas';
+export const DESIRED_REPLICAS_ANNOTATION = 'deployment.kubernetes.io/desired-replicas';
 import {
   DEFAULT_GRACE_SECONDS,
   DEFAULT_REQUEST_TIMEOUT_MS,
@@ -178,6 +179,7 @@ export class ClientNodeScaleApi implements ScaleApi {
       (await this.apps.listNamespacedReplicaSet({ namespace, labelSelector: selector }, options)).items.map(
         (rs) => {
           const max = Number(rs.metadata?.annotations?.[MAX_REPLICAS_ANNOTATION]);
+          const desired = Number(rs.metadata?.annotations?.[DESIRED_REPLICAS_ANNOTATION]);
           return {
             name: rs.metadata?.name ?? '',
             uid: rs.metadata?.uid ?? '',
@@ -186,6 +188,7 @@ export class ClientNodeScaleApi implements ScaleApi {
             revision: Number(rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0) || 0,
             available: rs.status?.availableReplicas ?? 0,
             maxReplicas: Number.isInteger(max) && max >= 0 ? max : undefined,
+            desiredReplicas: Number.isInteger(desired) && desired >= 0 ? desired : undefined,
             createdMs: rs.metadata?.creationTimestamp
               ? new Date(rs.metadata.creationTimestamp).getTime()
               : undefined,

@@ -64,6 +64,8 @@ export interface ReplicaSetInfo {
   readonly replicas: number;
   /** The `deployment.kubernetes.io/max-replicas` annotation, if set and valid. */
   readonly maxReplicas?: number | undefined;
+  /** The `deployment.kubernetes.io/desired-replicas` annotation, if set and valid. */
+  readonly desiredReplicas?: number | undefined;
   readonly createdMs?: number | undefined;
   /** The `deployment.kubernetes.io/revision` annotation (0 when missing). */
   readonly revision: number;

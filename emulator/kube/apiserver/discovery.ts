@@ -74,7 +74,7 @@ const replicaSets: ApiResource = {
   singularName: 'replicaset',
   namespaced: true,
   kind: 'ReplicaSet',
-  verbs: ['get', 'list'],
+  verbs: ['get', 'list', 'watch'],
   shortNames: ['rs'],
   categories: ['all'],
 };

@@ -20,6 +20,7 @@ import { table, type TableResource } from './tables.js';
 
 const kinds: Readonly<Record<string, KubeObject['kind']>> = {
   'apps/deployments': 'Deployment',
+  'apps/replicasets': 'ReplicaSet',
   '/pods': 'Pod',
   '/namespaces': 'Namespace',
 };
@@ -36,6 +37,7 @@ function currentObjects(store: Store, kind: KubeObject['kind'], namespace: strin
   const ns = namespace === '' ? undefined : namespace;
   if (kind === 'Pod') return store.pods(ns).map((e) => e.object);
   if (kind === 'Deployment') return store.deployments(ns).map((e) => e.object);
+  if (kind === 'ReplicaSet') return store.replicaSets(ns).map((e) => e.object);
   return store.namespaces();
 }
 

@@ -41,12 +41,18 @@ export function rankForDeletion(candidates: readonly Pod[], related: readonly Po
 }
 
 /**
- * `getPodsToDelete`: the `count` active pods a ReplicaSet removes first. Pods already being
- * deleted are never chosen.
+ * `getPodsToDelete`: the `count` active pods a ReplicaSet removes first, ranked against `related`
+ * (the pods of all ReplicaSets of the same Deployment, `getIndirectlyRelatedPods`; default its
+ * own). Pods already being deleted are never chosen.
  */
-export function podsToDelete(pods: readonly Pod[], count: number, now: number): Pod[] {
+export function podsToDelete(
+  pods: readonly Pod[],
+  count: number,
+  now: number,
+  related: readonly Pod[] = pods,
+): Pod[] {
   const active = pods.filter(isPodActive);
   if (count <= 0) return [];
   if (count >= active.length) return active;
-  return rankForDeletion(active, pods, now).slice(0, count);
+  return rankForDeletion(active, related, now).slice(0, count);
 }

@@ -1,5 +1,5 @@
 /**
- * The controller manager: the ReplicaSet controller, the Deployment status, the scheduler and the
+ * The controller manager: the Deployment and ReplicaSet controllers, the scheduler and the
  * kubelets behind the API, driven by the injected Clock. Every happening is an event at a time;
  * `advance()` runs all events due up to `clock.now()` in time order, each at its own time, so a
  * virtual clock moved by minutes replays exactly what a real cluster would have done in between.
@@ -8,11 +8,15 @@
  */
 import type { Clock } from '../../../shared/clock.js';
 import type { DeploymentEntry, PodEntry, Store } from '../storage/store.js';
-import { syncDeploymentStatus } from './deployment.js';
+import { DeploymentController } from './deployment.js';
+import { syncDeploymentStatus } from './deployment-status.js';
 import { Kubelet } from './kubelet.js';
 import { EventQueue } from './queue.js';
 import { ReplicaSetController, type BusyProbe, type RemovedPod } from './replicaset.js';
 import { Scheduler } from './scheduler.js';
+
+/** Bound on the Deployment controller's passes at one instant (a rollout takes a few). */
+const maxPasses = 50;
 
 export interface ControllerOptions {
   readonly busyProbe?: BusyProbe;
@@ -28,6 +32,7 @@ export class ControllerManager {
   private readonly scheduler: Scheduler;
   private readonly kubelet: Kubelet;
   private readonly replicaSets: ReplicaSetController;
+  private readonly deployments: DeploymentController;
 
   constructor(
     private readonly store: Store,
@@ -37,6 +42,7 @@ export class ControllerManager {
     this.scheduler = new Scheduler(options.nodes ?? 3);
     this.kubelet = new Kubelet(store, this.queue, this.scheduler, (owner, at) => this.markDirty(owner, at));
     this.replicaSets = new ReplicaSetController(store, this.kubelet, options.busyProbe, options.onRemoved);
+    this.deployments = new DeploymentController(store);
   }
 
   /** Node names of the simulated cluster. */
@@ -93,10 +99,20 @@ export class ControllerManager {
     if (entry.owner !== undefined) this.markDirty(entry.owner);
   }
 
+  /**
+   * The Deployment controller's passes and its ReplicaSets' syncs, at one instant, until the
+   * Deployment controller changes no size: a real cluster takes these steps within milliseconds,
+   * each on the update event of the previous one.
+   */
   private sync(entry: DeploymentEntry, at: number): void {
     const meta = entry.object.metadata;
     if (this.store.deployment(meta.namespace ?? 'default', meta.name) !== entry) return;
-    this.replicaSets.sync(entry, at);
+    for (let pass = 0; pass < maxPasses; pass++) {
+      for (const rs of entry.replicaSets) this.replicaSets.syncStatus(rs, at);
+      const { changed, cause } = this.deployments.step(entry, at);
+      for (const rs of entry.replicaSets) this.replicaSets.sync(rs, at, cause);
+      if (!changed) break;
+    }
     syncDeploymentStatus(this.store, entry, at);
   }
 }

@@ -1,14 +1,17 @@
 /**
- * The ReplicaSet controller (pkg/controller/replicaset/replica_set.go manageReplicas): brings the
- * number of active pods of a Deployment's current ReplicaSet to spec.replicas, creating pods from
- * the template or picking the surplus in the real deletion order (active-pods.ts,
- * `getPodsToDelete`). At the moment a pod is picked, the optional busy probe is asked about it and
- * a `RemovedPod` record is made; records keep the order in which pods were picked.
+ * The ReplicaSet controller (pkg/controller/replicaset/replica_set.go manageReplicas,
+ * replica_set_utils.go calculateStatus): brings the number of active pods of each ReplicaSet to
+ * its spec.replicas, creating pods from its template or picking the surplus in the real deletion
+ * order, ranked against the pods of all the Deployment's ReplicaSets (active-pods.ts,
+ * `getPodsToDelete`, `getIndirectlyRelatedPods`), and writes its status. At the moment a pod is
+ * picked, the optional busy probe is asked about it and a `RemovedPod` record is made; records
+ * keep the order in which pods were picked.
  */
 import { randomUUID } from 'node:crypto';
 import { randomSuffix, type Pod, type PodPhase } from '../apis/objects.js';
-import { isPodActive, isPodReady, podFromTemplate } from '../apis/pods.js';
-import type { DeploymentEntry, PodEntry, Store } from '../storage/store.js';
+import { isPodActive, isPodReady, podFromTemplate, podReadyTime } from '../apis/pods.js';
+import type { ReplicaSet } from '../apis/workloads.js';
+import type { PodEntry, ReplicaSetEntry, Store } from '../storage/store.js';
 import { deletionCostOf, podsToDelete } from './active-pods.js';
 import type { Kubelet } from './kubelet.js';
 
@@ -17,6 +20,14 @@ export interface RemovedPod {
   readonly namespace: string;
   readonly name: string;
   readonly deployment: string;
+  /** The ReplicaSet that removed it. */
+  readonly replicaSet: string;
+  /**
+   * Why its ReplicaSet shrank: `scale` when the Deployment's spec.replicas changed (the set's own
+   * size, or the proportional split between sets in a rollout), `rollout` when the rolling update
+   * or Recreate replaced old pods with new ones.
+   */
+  readonly cause: RemovalCause;
   /** Clock time (ms) at which the pod was picked. */
   readonly removedAt: number;
   /** The busy probe's answer; undefined without a probe or when it failed. */
@@ -28,6 +39,8 @@ export interface RemovedPod {
   /** Set when the busy probe threw or rejected. */
   readonly probeError?: string;
 }
+
+export type RemovalCause = 'scale' | 'rollout';
 
 export type BusyProbe = (pod: Pod) => boolean | Promise<boolean>;
 
@@ -43,19 +56,51 @@ export class ReplicaSetController {
     private readonly onRemoved: ((record: RemovedPod) => void) | undefined,
   ) {}
 
-  /** Creates or deletes pods so that the active ones match spec.replicas. */
-  sync(entry: DeploymentEntry, at: number): void {
+  /**
+   * Creates or deletes pods so that the active ones match spec.replicas, then writes the status;
+   * `cause` is what made the set shrink, for the removal records.
+   */
+  sync(entry: ReplicaSetEntry, at: number, cause: RemovalCause = 'scale'): void {
     const pods = [...entry.pods].map((p) => p.object);
     const diff = pods.filter(isPodActive).length - entry.object.spec.replicas;
     if (diff < 0) {
       for (let i = 0; i < -diff; i++) this.createPod(entry, at);
     } else if (diff > 0) {
       const entries = new Map([...entry.pods].map((p) => [p.object, p]));
-      for (const pod of podsToDelete(pods, diff, at)) {
+      const related = [...entry.owner.pods].map((p) => p.object);
+      for (const pod of podsToDelete(pods, diff, at, related)) {
         const chosen = entries.get(pod);
-        if (chosen !== undefined) this.scaleIn(chosen, at);
+        if (chosen !== undefined) this.scaleIn(chosen, at, cause);
       }
     }
+    this.syncStatus(entry, at);
+  }
+
+  /** calculateStatus: counts of its active pods; stored only when they changed. */
+  syncStatus(entry: ReplicaSetEntry, at: number): void {
+    const rs = entry.object;
+    const minReadyMs = (rs.spec.minReadySeconds ?? 0) * 1000;
+    const labels = Object.entries(rs.spec.template.metadata?.labels ?? {});
+    const status: ReplicaSet['status'] = {
+      replicas: 0,
+      fullyLabeledReplicas: 0,
+      readyReplicas: 0,
+      availableReplicas: 0,
+      observedGeneration: rs.metadata.generation ?? 1,
+    };
+    for (const { object: pod } of entry.pods) {
+      if (!isPodActive(pod)) continue;
+      status.replicas++;
+      if (labels.every(([k, v]) => pod.metadata.labels?.[k] === v))
+        status.fullyLabeledReplicas = (status.fullyLabeledReplicas ?? 0) + 1;
+      const readySince = podReadyTime(pod);
+      if (!isPodReady(pod) || readySince === undefined) continue;
+      status.readyReplicas = (status.readyReplicas ?? 0) + 1;
+      if (readySince + minReadyMs <= at) status.availableReplicas = (status.availableReplicas ?? 0) + 1;
+    }
+    if (JSON.stringify(status) === JSON.stringify(rs.status)) return;
+    rs.status = status;
+    this.store.changeReplicaSet(entry);
   }
 
   /** Waits for the busy probes of pods picked so far to answer. */
@@ -63,29 +108,31 @@ export class ReplicaSetController {
     while (this.probes.size > 0) await Promise.all([...this.probes]);
   }
 
-  private createPod(owner: DeploymentEntry, at: number): void {
-    const namespace = owner.object.metadata.namespace ?? 'default';
-    let name = `${owner.replicaSetName}-${randomSuffix()}`;
-    while (this.store.pod(namespace, name) !== undefined) name = `${owner.replicaSetName}-${randomSuffix()}`;
+  private createPod(rs: ReplicaSetEntry, at: number): void {
+    const { namespace = 'default', name: rsName, uid } = rs.object.metadata;
+    let name = `${rsName}-${randomSuffix()}`;
+    while (this.store.pod(namespace, name) !== undefined) name = `${rsName}-${randomSuffix()}`;
     const pod = podFromTemplate({
       namespace,
-      replicaSetName: owner.replicaSetName,
-      replicaSetUid: owner.replicaSetUid,
-      templateHash: owner.templateHash,
-      template: owner.object.spec.template,
+      replicaSetName: rsName,
+      replicaSetUid: uid,
+      templateHash: rs.hash,
+      template: rs.object.spec.template,
       uid: randomUUID(),
       name,
       createdAt: at,
     });
-    this.kubelet.admit(this.store.addPod(pod, owner), owner, at);
+    this.kubelet.admit(this.store.addPod(pod, rs), rs.owner, at);
   }
 
-  private scaleIn(entry: PodEntry, at: number): void {
+  private scaleIn(entry: PodEntry, at: number, cause: RemovalCause): void {
     const pod = entry.object;
     const snapshot = {
       namespace: pod.metadata.namespace ?? 'default',
       name: pod.metadata.name,
       deployment: entry.owner?.object.metadata.name ?? '',
+      replicaSet: entry.replicaSet?.object.metadata.name ?? '',
+      cause,
       removedAt: at,
       phase: pod.status.phase,
       ready: isPodReady(pod),

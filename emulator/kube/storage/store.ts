@@ -1,8 +1,9 @@
 /**
- * The emulator's object store: Deployments, Pods and Namespaces kept as the JSON the API serves,
- * one global resourceVersion counter (like etcd's revision; an object's resourceVersion is the
- * counter value of its last change), and the indexes that keep requests cheap with thousands of
- * objects: objects by namespace and name, pods by owning Deployment. Every change goes through
+ * The emulator's object store: Deployments, ReplicaSets, Pods and Namespaces kept as the JSON the
+ * API serves, one global resourceVersion counter (like etcd's revision; an object's
+ * resourceVersion is the counter value of its last change), and the indexes that keep requests
+ * cheap with thousands of objects: objects by namespace and name, ReplicaSets by owning
+ * Deployment, pods by owning ReplicaSet and Deployment. Every change goes through
  * `changed`/`added`/`removed`, which bump the version and tell the watchers.
  */
 import { randomUUID } from 'node:crypto';
@@ -10,27 +11,36 @@ import type { Clock } from '../../../shared/clock.js';
 import { fromLabelSelector, type Selector } from '../apis/selector.js';
 import {
   namespaceObject,
-  podTemplateHash,
   type Deployment,
   type KubeObject,
   type Namespace,
   type Pod,
 } from '../apis/objects.js';
-import type { Autoscaler } from '../apis/workloads.js';
+import type { Autoscaler, ReplicaSet } from '../apis/workloads.js';
 
 export interface DeploymentEntry {
   object: Deployment;
   selector: Selector;
-  /** Pods the Deployment's ReplicaSet owns, terminating ones included. */
+  /** Pods its ReplicaSets own, terminating ones included. */
   readonly pods: Set<PodEntry>;
-  templateHash: string;
-  replicaSetName: string;
-  replicaSetUid: string;
+  /** Its ReplicaSets, oldest first. */
+  readonly replicaSets: ReplicaSetEntry[];
+}
+
+export interface ReplicaSetEntry {
+  object: ReplicaSet;
+  readonly owner: DeploymentEntry;
+  /** The pod-template-hash label of its pods. */
+  readonly hash: string;
+  /** Pods it owns, terminating ones included. */
+  readonly pods: Set<PodEntry>;
 }
 
 export interface PodEntry {
   object: Pod;
+  /** The Deployment whose ReplicaSet owns the pod. */
   readonly owner: DeploymentEntry | undefined;
+  readonly replicaSet: ReplicaSetEntry | undefined;
 }
 
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -123,41 +133,56 @@ export class Store {
   addDeployment(object: Deployment): DeploymentEntry {
     const namespace = object.metadata.namespace ?? 'default';
     this.ensureNamespace(namespace);
-    const templateHash = podTemplateHash(object.spec.template);
     const entry: DeploymentEntry = {
       object,
       selector: fromLabelSelector(object.spec.selector),
       pods: new Set(),
-      templateHash,
-      replicaSetName: `${object.metadata.name}-${templateHash}`,
-      replicaSetUid: randomUUID(),
+      replicaSets: [],
     };
     nested(this.deploymentsByNs, namespace).set(object.metadata.name, entry);
     this.stamp(object, 'ADDED');
     return entry;
   }
 
-  /**
-   * Records a change to a Deployment, replacing its object when given. A new pod template makes a
-   * new ReplicaSet (name and uid) for the pods created from then on.
-   */
+  /** Records a change to a Deployment, replacing its object when given. */
   changeDeployment(entry: DeploymentEntry, object?: Deployment): void {
-    if (object !== undefined) {
-      entry.object = object;
-      const hash = podTemplateHash(object.spec.template);
-      if (hash !== entry.templateHash) {
-        entry.templateHash = hash;
-        entry.replicaSetName = `${object.metadata.name}-${hash}`;
-        entry.replicaSetUid = randomUUID();
-      }
-    }
+    if (object !== undefined) entry.object = object;
     this.stamp(entry.object, 'MODIFIED');
   }
 
+  /** Removes a Deployment and its ReplicaSets (their pods are deleted by the caller). */
   removeDeployment(entry: DeploymentEntry): void {
     this.deploymentsByNs
       .get(entry.object.metadata.namespace ?? 'default')
       ?.delete(entry.object.metadata.name);
+    for (const rs of [...entry.replicaSets]) this.removeReplicaSet(rs);
+    this.stamp(entry.object, 'DELETED');
+  }
+
+  // ---- replicasets (always owned by a Deployment) ----
+
+  /** ReplicaSets of one namespace, or of all when `namespace` is undefined. */
+  replicaSets(namespace?: string): ReplicaSetEntry[] {
+    return this.deployments(namespace).flatMap((d) => d.replicaSets);
+  }
+
+  /** Adds a ReplicaSet (metadata complete but for its resourceVersion) to its Deployment. */
+  addReplicaSet(owner: DeploymentEntry, object: ReplicaSet, hash: string): ReplicaSetEntry {
+    const entry: ReplicaSetEntry = { object, owner, hash, pods: new Set() };
+    owner.replicaSets.push(entry);
+    this.stamp(object, 'ADDED');
+    return entry;
+  }
+
+  changeReplicaSet(entry: ReplicaSetEntry): void {
+    this.stamp(entry.object, 'MODIFIED');
+  }
+
+  removeReplicaSet(entry: ReplicaSetEntry): void {
+    const list = entry.owner.replicaSets;
+    const at = list.indexOf(entry);
+    if (at < 0) return;
+    list.splice(at, 1);
     this.stamp(entry.object, 'DELETED');
   }
 
@@ -208,12 +233,14 @@ export class Store {
     return valuesIn(this.podsByNs, namespace);
   }
 
-  addPod(object: Pod, owner: DeploymentEntry | undefined): PodEntry {
+  /** Adds a pod, owned by a ReplicaSet (and so by its Deployment) when given. */
+  addPod(object: Pod, replicaSet?: ReplicaSetEntry): PodEntry {
     const namespace = object.metadata.namespace ?? 'default';
     this.ensureNamespace(namespace);
-    const entry: PodEntry = { object, owner };
+    const entry: PodEntry = { object, owner: replicaSet?.owner, replicaSet };
     nested(this.podsByNs, namespace).set(object.metadata.name, entry);
-    owner?.pods.add(entry);
+    replicaSet?.pods.add(entry);
+    replicaSet?.owner.pods.add(entry);
     this.stamp(object, 'ADDED');
     return entry;
   }
@@ -229,6 +256,7 @@ export class Store {
     if (inner?.get(entry.object.metadata.name) !== entry) return;
     inner.delete(entry.object.metadata.name);
     entry.owner?.pods.delete(entry);
+    entry.replicaSet?.pods.delete(entry);
     this.stamp(entry.object, 'DELETED');
   }
 }

@@ -130,8 +130,11 @@ describe('decideTarget', () => {
           },
         }),
       );
-      // A flat ranking would allow 3 (three busy pods); the split of 3 takes the new set to 2.
-      expect(decision).toMatchObject({ action: 'scale_in', to: 4, busyPods: 3 });
+      // A flat ranking would allow 3 (three busy pods). The new set is not saturated (no
+      // desired-replicas annotation of 4), so 4 is split too: 5 of 8 allowed, each set rounds to
+      // 3 and the leftover -1 goes to the larger-older one (rs-new, created first): it keeps 2,
+      // removing a busy pod. 5 takes one idle pod of the new set.
+      expect(decision).toMatchObject({ action: 'scale_in', to: 5, busyPods: 3 });
       expect(decision.reason).toContain('proportional split');
     });
 

@@ -68,8 +68,13 @@ describe('proportional scale-in across ReplicaSets (Deployment controller scale(
   it('one active set takes the whole count; a saturated new set empties the old ones', () => {
     const idle = set('idle', [false, false], { replicas: 0, pods: [] });
     expect(Object.fromEntries(proportionalSplit(d, [old, idle], 1))).toEqual({ old: 1, idle: 0 });
-    const saturated = { ...fresh, replicas: 2, available: 2 };
+    const saturated = { ...fresh, replicas: 2, available: 2, desiredReplicas: 2 };
     expect(Object.fromEntries(proportionalSplit(d, [old, saturated], 2))).toEqual({ old: 0, new: 2 });
+    // IsSaturated reads the desired-replicas annotation: one still naming the size before this
+    // scale (6) leaves the split proportional: allowed 2 + 1 = 3 of 8, old 4 -> 2 (round 1.5),
+    // new 2 -> 1 (round 0.75); the emulator's controller splits it the same way.
+    const stale = { ...saturated, desiredReplicas: 6 };
+    expect(Object.fromEntries(proportionalSplit(d, [old, stale], 2))).toEqual({ old: 2, new: 1 });
   });
 
   it('falls back to status.replicas without the max-replicas annotation; Recreate splits nothing', () => {

@@ -416,6 +416,9 @@ describe('emulator with @kubernetes/client-node', () => {
         namespace: NS,
         name: cheapest,
         deployment: NAME,
+        replicaSet: emu.listReplicaSets(NS).find((rs) => rs.metadata.name.startsWith(`${NAME}-`))?.metadata
+          .name,
+        cause: 'scale',
         removedAt: clock.now(),
         busy: undefined,
         phase: 'Running',

@@ -87,6 +87,9 @@ describe('busy hook', () => {
     const common = {
       namespace: 'jobs',
       deployment: 'hooked',
+      replicaSet: emu.listReplicaSets('jobs').find((rs) => rs.metadata.name.startsWith('hooked-'))?.metadata
+        .name,
+      cause: 'scale',
       removedAt: clock.now(),
       phase: 'Running',
       ready: true,

@@ -5,31 +5,16 @@
  * and the server errors as kubectl prints them. Time is virtual: the test moves the clock.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../../../shared/clock.js';
 import { KubeEmulator } from '../../../../emulator/kube/index.js';
-
-const KUBECTL = process.env.KUBECTL ?? '/usr/bin/kubectl';
+import { rows, runKubectl, startKubectl, type Result } from './support/kubectl.js';
 const START = Date.parse('2025-06-01T08:00:00Z');
 const NS = 'tf-serving';
 const NAME = 'image-classifier-resnet101';
 const VIEWER = 'viewer@acme.iam.gserviceaccount.com';
-
-interface Result {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Table rows split on runs of spaces (kubectl pads columns with at least three). */
-const rows = (text: string): string[][] =>
-  text
-    .trim()
-    .split('\n')
-    .map((line) => line.trim().split(/\s{2,}/));
 
 describe('emulator with the real kubectl', () => {
   const clock = new ManualClock(START);
@@ -42,20 +27,7 @@ describe('emulator with the real kubectl', () => {
 
   /** Runs kubectl asynchronously (the emulator answers from this same process). */
   function kubectl(args: string[], kubeconfig = adminConfig): Promise<Result> {
-    return new Promise((resolve) => {
-      execFile(
-        KUBECTL,
-        [...args, '--cache-dir', join(dir, 'cache')],
-        {
-          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, KUBECONFIG: kubeconfig },
-          timeout: 30_000,
-        },
-        (error, stdout, stderr) => {
-          const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-          resolve({ code, stdout, stderr });
-        },
-      );
-    });
+    return runKubectl(dir, args, kubeconfig);
   }
 
   /** `kubectl patch deploy NAME --subresource=scale --type=merge -p BODY`. */
@@ -274,23 +246,19 @@ describe('emulator with the real kubectl', () => {
 
   it('watches: kubectl rollout status follows the Deployment on virtual time', async () => {
     await kubectl(['scale', `deploy/${NAME}`, '-n', NS, '--replicas=4']);
-    const child = spawn(
-      KUBECTL,
-      ['rollout', 'status', `deploy/${NAME}`, '-n', NS, '--timeout=20s', '--cache-dir', join(dir, 'cache')],
-      {
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, KUBECONFIG: adminConfig },
-      },
+    const status = startKubectl(
+      dir,
+      ['rollout', 'status', `deploy/${NAME}`, '-n', NS, '--timeout=20s'],
+      adminConfig,
     );
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? -1)));
-    for (let i = 0; i < 100 && !out.includes('Waiting'); i++) await new Promise((r) => setTimeout(r, 50));
+    await status.waitFor('Waiting');
+    const out = status.output();
     expect(out).toContain(
       `Waiting for deployment "${NAME}" rollout to finish: 3 of 4 updated replicas are available...`,
     );
     await settle(30_000);
-    expect(await exited).toBe(0);
-    expect(out).toContain(`deployment "${NAME}" successfully rolled out`);
+    expect(await status.exited).toBe(0);
+    expect(status.output()).toContain(`deployment "${NAME}" successfully rolled out`);
   });
 
   it('lists ReplicaSets (rs), HorizontalPodAutoscalers (hpa) and KEDA ScaledObjects', async () => {
