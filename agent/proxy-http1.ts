@@ -13,12 +13,12 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import { pipeline, Transform } from 'node:stream';
 import type { Route } from './config.js';
 import type { AgentMetrics } from './metrics.js';
 import { httpOutcome } from './outcome.js';
 import type { Tracker } from './tracker.js';
 import { listen } from './listen.js';
+import { relay } from './relay.js';
 
 const HOP_BY_HOP = new Set([
   'connection',
@@ -125,19 +125,14 @@ export class Http1Proxy {
       const headers = endToEnd(answer.headers);
       if (answer.headers.trailer !== undefined) headers.trailer = answer.headers.trailer;
       res.writeHead(status, answer.statusMessage, headers);
-      if (answer.headers.trailer === undefined) {
-        pipeline(answer, res, () => undefined);
-        return;
-      }
+      answer.once('error', () => res.destroy());
       // Trailers are known once the body has ended: add them before the response ends.
-      const relay = new Transform({
-        transform: (chunk: Buffer, _encoding, next) => next(null, chunk),
-        flush: (next) => {
-          res.addTrailers(answer.trailers);
-          next();
+      relay(answer, res, {
+        release: true,
+        beforeEnd: () => {
+          if (answer.headers.trailer !== undefined) res.addTrailers(answer.trailers);
         },
       });
-      pipeline(answer, relay, res, () => undefined);
     });
     upstream.once('error', (error) => {
       if (res.headersSent || res.destroyed) {
@@ -152,8 +147,8 @@ export class Http1Proxy {
         `upstream ${this.route.upstream} unavailable: ${(error as NodeJS.ErrnoException).code ?? error.message}\n`,
       );
     });
-    // pipe, not pipeline: an upstream failure must leave the client's socket open for the 502.
-    req.pipe(upstream);
+    // An upstream failure leaves the client's socket open for the 502 (relay never destroys).
+    relay(req, upstream, { release: true });
     // The client went away: stop the upstream work too.
     res.once('close', () => {
       if (!res.writableFinished) upstream.destroy();
