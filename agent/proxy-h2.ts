@@ -23,7 +23,7 @@ import type { Route } from './config.js';
 import type { AgentMetrics } from './metrics.js';
 import { grpcOutcome, httpOutcome, type Outcome } from './outcome.js';
 import type { Tracker } from './tracker.js';
-import { listen } from './listen.js';
+import { RouteProxy } from './listen.js';
 import { relay } from './relay.js';
 
 /** Connection-specific fields HTTP/2 forbids (RFC 9113 section 8.2.2); `te: trailers` stays. */
@@ -94,17 +94,13 @@ function refuse(
   }
 }
 
-export class H2Proxy {
-  readonly server: Http2Server;
+export class H2Proxy extends RouteProxy {
+  override readonly server: Http2Server;
   private upstream: ClientHttp2Session | undefined;
   private readonly sessions = new Set<Http2Session>();
-  private draining = false;
 
-  constructor(
-    private readonly route: Route,
-    private readonly tracker: Tracker,
-    private readonly metrics: AgentMetrics,
-  ) {
+  constructor(route: Route, tracker: Tracker, metrics: AgentMetrics) {
+    super(route, tracker, metrics);
     this.server = createServer({
       settings: SETTINGS,
       maxSessionMemory: SESSION_MEMORY_MB,
@@ -119,23 +115,15 @@ export class H2Proxy {
     this.server.on('stream', (stream, headers) => this.handle(stream, headers));
   }
 
-  get name(): string {
-    return String(this.route.listenPort);
-  }
-
-  async listen(host: string, port = this.route.listenPort): Promise<number> {
-    return listen(this.server, host, port);
-  }
-
   /** Accepts no new connections and sends GOAWAY on open ones; streams under way finish. */
-  drain(): void {
+  override drain(): void {
     this.draining = true;
     this.server.close();
     for (const session of this.sessions) session.close();
   }
 
   /** Ends every session, ours and the upstream's. */
-  close(): void {
+  override close(): void {
     for (const session of this.sessions) session.destroy();
     this.upstream?.destroy();
     this.upstream = undefined;

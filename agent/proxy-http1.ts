@@ -17,7 +17,7 @@ import type { Route } from './config.js';
 import type { AgentMetrics } from './metrics.js';
 import { httpOutcome } from './outcome.js';
 import type { Tracker } from './tracker.js';
-import { listen } from './listen.js';
+import { RouteProxy } from './listen.js';
 import { relay } from './relay.js';
 
 const HOP_BY_HOP = new Set([
@@ -61,39 +61,27 @@ function plain(res: ServerResponse, status: number, text: string, close = false)
   res.end(text);
 }
 
-export class Http1Proxy {
-  readonly server: Server;
+export class Http1Proxy extends RouteProxy {
+  override readonly server: Server;
   private readonly agent: Agent;
-  private draining = false;
 
-  constructor(
-    private readonly route: Route,
-    private readonly tracker: Tracker,
-    private readonly metrics: AgentMetrics,
-  ) {
+  constructor(route: Route, tracker: Tracker, metrics: AgentMetrics) {
+    super(route, tracker, metrics);
     this.agent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 256 });
     this.server = createServer({ keepAlive: true, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) =>
       this.handle(req, res),
     );
   }
 
-  get name(): string {
-    return String(this.route.listenPort);
-  }
-
-  async listen(host: string, port = this.route.listenPort): Promise<number> {
-    return listen(this.server, host, port);
-  }
-
   /** Accepts no new connections; requests that still arrive on open ones get 503 and a close. */
-  drain(): void {
+  override drain(): void {
     this.draining = true;
     this.server.close();
     this.server.closeIdleConnections();
   }
 
   /** Ends every connection and the upstream pool (after draining). */
-  close(): void {
+  override close(): void {
     this.server.closeAllConnections();
     this.agent.destroy();
   }
