@@ -15,6 +15,7 @@ import type { AgentConfig } from './config.js';
 import { InFlight } from './inflight.js';
 import { AgentMetrics } from './metrics.js';
 import { ProgressWriter } from './progress-writer.js';
+import type { RouteProxy } from './listen.js';
 import { H2Proxy } from './proxy-h2.js';
 import { Http1Proxy } from './proxy-http1.js';
 import { Tracker } from './tracker.js';
@@ -36,7 +37,7 @@ export class Agent {
   adminPort = 0;
   private draining = false;
   private shuttingDown: Promise<void> | undefined;
-  private readonly proxies: Array<Http1Proxy | H2Proxy>;
+  private readonly proxies: RouteProxy[];
   private readonly admin: AdminServer;
   private readonly troubleTimer: NodeJS.Timeout;
   private trouble = { redisErrors: 0, lost: 0, lastError: '' };

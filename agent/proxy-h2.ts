@@ -19,12 +19,12 @@ import {
   type OutgoingHttpHeaders,
   type ServerHttp2Stream,
 } from 'node:http2';
-import { pipeline } from 'node:stream';
 import type { Route } from './config.js';
 import type { AgentMetrics } from './metrics.js';
 import { grpcOutcome, httpOutcome, type Outcome } from './outcome.js';
 import type { Tracker } from './tracker.js';
-import { listen } from './listen.js';
+import { RouteProxy } from './listen.js';
+import { relay } from './relay.js';
 
 /** Connection-specific fields HTTP/2 forbids (RFC 9113 section 8.2.2); `te: trailers` stays. */
 const CONNECTION_SPECIFIC = new Set([
@@ -40,6 +40,12 @@ const RESPONSE_PSEUDO = new Set([':status']);
 /** Per-stream and per-connection flow-control windows: room for a 1 MiB message in flight. */
 const STREAM_WINDOW = 1 << 20;
 const SESSION_WINDOW = 16 << 20;
+/**
+ * The largest DATA frame we take (RFC 9113 allows up to 16 MiB - 1; the default is 16 KiB): a
+ * 1 MiB message arrives in a few socket reads' worth of chunks instead of 64 frames.
+ */
+const MAX_FRAME = 1 << 20;
+const SETTINGS = { initialWindowSize: STREAM_WINDOW, maxFrameSize: MAX_FRAME };
 /**
  * Node's bound on a session's buffered memory (default 10 MB): beyond it, new streams are refused
  * with ENHANCE_YOUR_CALM. Flow control already bounds what a session holds (the windows above).
@@ -88,19 +94,15 @@ function refuse(
   }
 }
 
-export class H2Proxy {
-  readonly server: Http2Server;
+export class H2Proxy extends RouteProxy {
+  override readonly server: Http2Server;
   private upstream: ClientHttp2Session | undefined;
   private readonly sessions = new Set<Http2Session>();
-  private draining = false;
 
-  constructor(
-    private readonly route: Route,
-    private readonly tracker: Tracker,
-    private readonly metrics: AgentMetrics,
-  ) {
+  constructor(route: Route, tracker: Tracker, metrics: AgentMetrics) {
+    super(route, tracker, metrics);
     this.server = createServer({
-      settings: { initialWindowSize: STREAM_WINDOW },
+      settings: SETTINGS,
       maxSessionMemory: SESSION_MEMORY_MB,
     });
     this.server.on('session', (session) => {
@@ -113,23 +115,15 @@ export class H2Proxy {
     this.server.on('stream', (stream, headers) => this.handle(stream, headers));
   }
 
-  get name(): string {
-    return String(this.route.listenPort);
-  }
-
-  async listen(host: string, port = this.route.listenPort): Promise<number> {
-    return listen(this.server, host, port);
-  }
-
   /** Accepts no new connections and sends GOAWAY on open ones; streams under way finish. */
-  drain(): void {
+  override drain(): void {
     this.draining = true;
     this.server.close();
     for (const session of this.sessions) session.close();
   }
 
   /** Ends every session, ours and the upstream's. */
-  close(): void {
+  override close(): void {
     for (const session of this.sessions) session.destroy();
     this.upstream?.destroy();
     this.upstream = undefined;
@@ -138,7 +132,7 @@ export class H2Proxy {
   private session(): ClientHttp2Session {
     if (this.upstream && !this.upstream.closed && !this.upstream.destroyed) return this.upstream;
     const session = connect(`http://${this.route.upstreamHost}:${this.route.upstreamPort}`, {
-      settings: { initialWindowSize: STREAM_WINDOW },
+      settings: SETTINGS,
       maxSessionMemory: SESSION_MEMORY_MB,
     });
     session.on('error', () => undefined);
@@ -195,7 +189,7 @@ export class H2Proxy {
         stream.once('wantTrailers', () =>
           stream.sendTrailers(forwarded(trailers ?? { 'grpc-status': '2' }, () => false)),
         );
-      pipeline(up, stream, () => undefined);
+      relay(up, stream);
     });
     up.once('error', (error: NodeJS.ErrnoException) => {
       this.metrics.upstreamErrors.inc({ route: this.name });
@@ -221,7 +215,7 @@ export class H2Proxy {
       // The caller cancelled (RST_STREAM) or went away: cancel upstream too.
       if (!up.destroyed && stream.rstCode !== constants.NGHTTP2_NO_ERROR) up.close(constants.NGHTTP2_CANCEL);
     });
-    // pipe, not pipeline: an upstream failure must leave the caller's stream open for the answer.
-    stream.pipe(up);
+    // An upstream failure leaves the caller's stream open for the answer (relay never destroys).
+    relay(stream, up);
   }
 }

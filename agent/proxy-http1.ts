@@ -13,12 +13,12 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import { pipeline, Transform } from 'node:stream';
 import type { Route } from './config.js';
 import type { AgentMetrics } from './metrics.js';
 import { httpOutcome } from './outcome.js';
 import type { Tracker } from './tracker.js';
-import { listen } from './listen.js';
+import { RouteProxy } from './listen.js';
+import { relay } from './relay.js';
 
 const HOP_BY_HOP = new Set([
   'connection',
@@ -61,39 +61,27 @@ function plain(res: ServerResponse, status: number, text: string, close = false)
   res.end(text);
 }
 
-export class Http1Proxy {
-  readonly server: Server;
+export class Http1Proxy extends RouteProxy {
+  override readonly server: Server;
   private readonly agent: Agent;
-  private draining = false;
 
-  constructor(
-    private readonly route: Route,
-    private readonly tracker: Tracker,
-    private readonly metrics: AgentMetrics,
-  ) {
+  constructor(route: Route, tracker: Tracker, metrics: AgentMetrics) {
+    super(route, tracker, metrics);
     this.agent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 256 });
     this.server = createServer({ keepAlive: true, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) =>
       this.handle(req, res),
     );
   }
 
-  get name(): string {
-    return String(this.route.listenPort);
-  }
-
-  async listen(host: string, port = this.route.listenPort): Promise<number> {
-    return listen(this.server, host, port);
-  }
-
   /** Accepts no new connections; requests that still arrive on open ones get 503 and a close. */
-  drain(): void {
+  override drain(): void {
     this.draining = true;
     this.server.close();
     this.server.closeIdleConnections();
   }
 
   /** Ends every connection and the upstream pool (after draining). */
-  close(): void {
+  override close(): void {
     this.server.closeAllConnections();
     this.agent.destroy();
   }
@@ -125,19 +113,14 @@ export class Http1Proxy {
       const headers = endToEnd(answer.headers);
       if (answer.headers.trailer !== undefined) headers.trailer = answer.headers.trailer;
       res.writeHead(status, answer.statusMessage, headers);
-      if (answer.headers.trailer === undefined) {
-        pipeline(answer, res, () => undefined);
-        return;
-      }
+      answer.once('error', () => res.destroy());
       // Trailers are known once the body has ended: add them before the response ends.
-      const relay = new Transform({
-        transform: (chunk: Buffer, _encoding, next) => next(null, chunk),
-        flush: (next) => {
-          res.addTrailers(answer.trailers);
-          next();
+      relay(answer, res, {
+        release: true,
+        beforeEnd: () => {
+          if (answer.headers.trailer !== undefined) res.addTrailers(answer.trailers);
         },
       });
-      pipeline(answer, relay, res, () => undefined);
     });
     upstream.once('error', (error) => {
       if (res.headersSent || res.destroyed) {
@@ -152,8 +135,8 @@ export class Http1Proxy {
         `upstream ${this.route.upstream} unavailable: ${(error as NodeJS.ErrnoException).code ?? error.message}\n`,
       );
     });
-    // pipe, not pipeline: an upstream failure must leave the client's socket open for the 502.
-    req.pipe(upstream);
+    // An upstream failure leaves the client's socket open for the 502 (relay never destroys).
+    relay(req, upstream, { release: true });
     // The client went away: stop the upstream work too.
     res.once('close', () => {
       if (!res.writableFinished) upstream.destroy();

@@ -8,6 +8,9 @@
  *   predict.proto. `model_spec.name` picks the behaviour: "ok" (answers the input's size),
  *   "echo" (sends the input back), "invalid" (INVALID_ARGUMENT), "unavailable" (UNAVAILABLE),
  *   "hold" (waits until `release()`, and notes a cancellation).
+ *
+ * Both take a `paceMs`: a successful answer waits that long after the request has arrived, the
+ * time a real model would spend computing (the benchmark's unsaturated rounds).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -91,11 +94,13 @@ export class PredictServer {
   port = 0;
   cancelled = 0;
   calls = 0;
+  paceMs = 0;
   private held: Array<() => void> = [];
   private arrivals: Array<() => void> = [];
 
-  static async start(port = 0): Promise<PredictServer> {
+  static async start(port = 0, paceMs = 0): Promise<PredictServer> {
     const s = new PredictServer();
+    s.paceMs = paceMs;
     const { service } = loadService();
     s.server.addService(service, {
       Predict: (
@@ -150,7 +155,7 @@ export class PredictServer {
       return callback({ code: grpc.status.INVALID_ARGUMENT, details: 'bad input tensor' });
     if (name === 'unavailable')
       return callback({ code: grpc.status.UNAVAILABLE, details: 'model is loading' });
-    if (name !== 'hold') return answer();
+    if (name !== 'hold') return paced(this.paceMs, answer);
     let done = false;
     call.once('cancelled', () => {
       if (!done) this.cancelled++;
@@ -164,16 +169,24 @@ export class PredictServer {
   }
 }
 
+/** Runs `answer` after `ms` (at once for 0). */
+function paced(ms: number, answer: () => void): void {
+  if (ms > 0) setTimeout(answer, ms);
+  else answer();
+}
+
 export class RestModelServer {
   port = 0;
+  paceMs = 0;
   /** Bytes of request bodies received, summed. */
   bytes = 0;
   private held: Array<() => void> = [];
   private arrivals: Array<() => void> = [];
   private constructor(readonly server: Server) {}
 
-  static async start(port = 0): Promise<RestModelServer> {
+  static async start(port = 0, paceMs = 0): Promise<RestModelServer> {
     const s = new RestModelServer(createServer({ keepAlive: true }));
+    s.paceMs = paceMs;
     s.server.on('request', (req, res) => s.handle(req, res));
     await new Promise<void>((resolve) => s.server.listen(port, '127.0.0.1', () => resolve()));
     s.port = (s.server.address() as AddressInfo).port;
@@ -212,7 +225,7 @@ export class RestModelServer {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(body);
       };
-      if (req.headers['x-test-hold'] !== '1') return answer();
+      if (req.headers['x-test-hold'] !== '1') return paced(this.paceMs, answer);
       this.held.push(answer);
       for (const wake of this.arrivals.splice(0)) wake();
     });

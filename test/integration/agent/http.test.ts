@@ -1,11 +1,13 @@
 /**
  * The agent's HTTP/1.1 route with real traffic: a client, the agent (in this process), a
  * TF-Serving-shaped REST model server and a real redis-server. Heartbeat while busy, counts by
- * outcome under 200 concurrent requests, 502 when the upstream is down, counts kept through a
- * Redis crash, /drain waiting for the last request.
+ * outcome under 200 concurrent requests, a 3 MiB body echoed intact with its trailers, 502 when
+ * the upstream is down, counts kept through a Redis crash, /drain waiting for the last request.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import type { Agent } from '../../../agent/agent.js';
 import { freePort } from '../../../emulator/stack/processes.js';
@@ -104,6 +106,53 @@ describe('prescaler agent, HTTP/1.1', () => {
       done: expectDone,
       failed: expectFailed,
     });
+  });
+
+  it('streams a large body both ways byte for byte and passes the trailers', async () => {
+    // An echo upstream that answers chunked, with the body's digest as a trailer.
+    const echo = createServer((req, res) => {
+      const hash = createHash('sha256');
+      res.writeHead(200, { 'content-type': 'application/octet-stream', trailer: 'x-digest' });
+      req.on('data', (chunk: Buffer) => {
+        hash.update(chunk);
+        res.write(chunk);
+      });
+      req.on('end', () => {
+        res.addTrailers({ 'x-digest': hash.digest('hex') });
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      await start(`8501=http://127.0.0.1:${(echo.address() as AddressInfo).port}`);
+      const body = randomBytes(3 << 20);
+      const answer = await new Promise<{ body: Buffer; trailers: NodeJS.Dict<string> }>((resolve, reject) => {
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port,
+            path: PREDICT,
+            method: 'POST',
+            headers: { 'x-prescaler-batch': 'echo' },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve({ body: Buffer.concat(chunks), trailers: res.trailers }));
+            res.on('error', reject);
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+      expect(answer.body.equals(body)).toBe(true);
+      expect(answer.trailers['x-digest']).toBe(createHash('sha256').update(body).digest('hex'));
+      await agent.inFlight.settled();
+      expect(await progress(redis, prefix, 'echo')).toEqual({ heartbeat: null, done: 1, failed: 0 });
+    } finally {
+      echo.closeAllConnections();
+      echo.close();
+    }
   });
 
   it('answers 502 when the upstream is down, and counts nothing', async () => {

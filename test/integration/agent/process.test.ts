@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { freePort } from '../../../emulator/stack/processes.js';
-import { progress, send, spawnAgent, type SpawnedAgent } from '../../../bench/agent/support.js';
+import { eventually, progress, send, spawnAgent, type SpawnedAgent } from '../../../bench/agent/support.js';
 import { RestModelServer } from '../../../bench/agent/model-servers.js';
 import { RedisServer } from '../../../emulator/stack/redis-server.js';
 
@@ -108,7 +108,11 @@ describe('prescaler-agent as a process', () => {
     await expect(send(port, '/v1/models/resnet101:predict', { body: '{}' })).rejects.toMatchObject({
       code: 'ECONNREFUSED',
     });
-    expect((await progress(redis, prefix, 'term')).heartbeat).toBe(3);
+    // Heartbeat writes are coalesced beside the data path: the held requests show up in Redis soon.
+    await eventually(
+      'the heartbeat shows the 3 held requests',
+      async () => (await progress(redis, prefix, 'term')).heartbeat === 3,
+    );
     const drain = send(admin, '/drain', { method: 'GET' });
     model.release();
     expect((await Promise.all(held)).map((a) => a.status)).toEqual([200, 200, 200]);
