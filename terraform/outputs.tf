@@ -98,7 +98,7 @@ output "log_metrics" {
   description = "Names of the log-based metrics (scaling decisions, decision latency, rejected events, reconcile failures)."
   value = {
     scaling_decisions  = google_logging_metric.scaling_decisions.name
-    decision_latency   = google_logging_metric.decision_latency.name
+    decision_latency   = google_logging_metric.decision_values["decision_latency"].name
     rejected_events    = google_logging_metric.rejected_events.name
     reconcile_failures = google_logging_metric.reconcile_failures.name
   }
