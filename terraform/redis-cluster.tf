@@ -32,6 +32,8 @@ resource "google_redis_cluster" "cache" {
   node_type               = var.redis.node_type
   authorization_mode      = "AUTH_MODE_DISABLED"
   transit_encryption_mode = "TRANSIT_ENCRYPTION_MODE_SERVER_AUTHENTICATION"
+  # As for the instance: `terraform destroy` removes everything the module created.
+  deletion_protection_enabled = false
 
   psc_configs {
     network = var.network
@@ -54,6 +56,8 @@ resource "google_memorystore_instance" "cache" {
   authorization_mode      = "AUTH_DISABLED"
   transit_encryption_mode = "SERVER_AUTHENTICATION"
   labels                  = local.labels
+  # As for the instance: `terraform destroy` removes everything the module created.
+  deletion_protection_enabled = false
 
   desired_auto_created_endpoints {
     network    = var.network
