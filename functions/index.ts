@@ -6,7 +6,8 @@
  */
 import * as functions from '@google-cloud/functions-framework';
 import { FUNCTION_ENTRY_POINTS } from '../shared/config/env.js';
-import { handlePrescale, type PubSubMessage } from './prescale.js';
+import { toPubSubMessage } from './message.js';
+import { handlePrescale } from './prescale.js';
 import { parseReconcileQuery } from './query.js';
 import { runReconcile } from './reconcile.js';
 import { getRuntime } from './runtime.js';
@@ -25,13 +26,14 @@ try {
 }
 
 interface MessagePublishedData {
-  message?: PubSubMessage;
+  /** Checked by toPubSubMessage: the envelope is input like any other. */
+  message?: unknown;
 }
 
 functions.cloudEvent<MessagePublishedData>(
   FUNCTION_ENTRY_POINTS.prescale,
   async (event: functions.CloudEvent<MessagePublishedData>) => {
-    await handlePrescale(getRuntime(), event.data?.message ?? {});
+    await handlePrescale(getRuntime(), toPubSubMessage(event.data?.message));
   },
 );
 

@@ -38,23 +38,19 @@ resource "google_cloudfunctions2_function" "prescale" {
     vpc_connector                 = google_vpc_access_connector.functions.id
     vpc_connector_egress_settings = "PRIVATE_RANGES_ONLY"
 
-    environment_variables = {
-      PRESCALER_TARGETS              = local.targets_json
-      REDIS_URL                      = local.redis_url
-      REDIS_CA_CERT                  = local.redis_ca_cert
-      REDIS_MODE                     = "standalone"
-      REDIS_WAIT_REPLICAS            = local.redis_wait_replicas
-      REDIS_WAIT_TIMEOUT_MS          = "1000"
-      PRESCALER_KEY_PREFIX           = var.key_prefix
+    environment_variables = merge(local.function_env, {
       PRESCALER_MAX_IMAGES_PER_EVENT = tostring(var.max_images_per_event)
-      PRESCALER_REJECTS_TOPIC        = google_pubsub_topic.rejects.id
-    }
+    })
 
-    secret_environment_variables {
-      key        = "REDIS_AUTH"
-      project_id = var.project_id
-      secret     = google_secret_manager_secret.redis_auth.secret_id
-      version    = google_secret_manager_secret_version.redis_auth.version
+    # Memorystore for Redis's AUTH string; the other offerings have none (redis-settings.tf).
+    dynamic "secret_environment_variables" {
+      for_each = google_secret_manager_secret_version.redis_auth
+      content {
+        key        = "REDIS_AUTH"
+        project_id = var.project_id
+        secret     = google_secret_manager_secret.redis_auth[0].secret_id
+        version    = secret_environment_variables.value.version
+      }
     }
   }
 
@@ -112,29 +108,39 @@ resource "google_cloudfunctions2_function" "reconcile" {
     vpc_connector                 = google_vpc_access_connector.functions.id
     vpc_connector_egress_settings = "PRIVATE_RANGES_ONLY"
 
-    environment_variables = {
-      PRESCALER_TARGETS               = local.targets_json
-      REDIS_URL                       = local.redis_url
-      REDIS_CA_CERT                   = local.redis_ca_cert
-      REDIS_MODE                      = "standalone"
-      REDIS_WAIT_REPLICAS             = local.redis_wait_replicas
-      REDIS_WAIT_TIMEOUT_MS           = "1000"
-      PRESCALER_KEY_PREFIX            = var.key_prefix
+    environment_variables = merge(local.function_env, {
       PRESCALER_RECONCILE_CONCURRENCY = tostring(var.reconcile_concurrency)
       # The pass ends 10 s before the function's timeout, so its report is always returned.
       PRESCALER_RECONCILE_DEADLINE_SECONDS = tostring(max(1, var.functions.reconcile.timeout_seconds - 10))
-      # reconcile publishes nothing (and holds no publisher role); the name is set so that both
-      # functions load the same runtime settings.
-      PRESCALER_REJECTS_TOPIC = google_pubsub_topic.rejects.id
-    }
+    })
 
-    secret_environment_variables {
-      key        = "REDIS_AUTH"
-      project_id = var.project_id
-      secret     = google_secret_manager_secret.redis_auth.secret_id
-      version    = google_secret_manager_secret_version.redis_auth.version
+    # Memorystore for Redis's AUTH string; the other offerings have none (redis-settings.tf).
+    dynamic "secret_environment_variables" {
+      for_each = google_secret_manager_secret_version.redis_auth
+      content {
+        key        = "REDIS_AUTH"
+        project_id = var.project_id
+        secret     = google_secret_manager_secret.redis_auth[0].secret_id
+        version    = secret_environment_variables.value.version
+      }
     }
   }
 
   depends_on = [google_secret_manager_secret_iam_member.redis_auth]
+}
+
+locals {
+  # The settings both functions load (shared/config/env.ts names them). reconcile publishes
+  # nothing (and holds no publisher role); PRESCALER_REJECTS_TOPIC is set so that both functions
+  # load the same runtime settings.
+  function_env = {
+    PRESCALER_TARGETS       = local.targets_json
+    REDIS_URL               = local.redis_url
+    REDIS_CA_CERT           = local.redis_ca_cert
+    REDIS_MODE              = local.redis_mode
+    REDIS_WAIT_REPLICAS     = local.redis_wait_replicas
+    REDIS_WAIT_TIMEOUT_MS   = "1000"
+    PRESCALER_KEY_PREFIX    = var.key_prefix
+    PRESCALER_REJECTS_TOPIC = google_pubsub_topic.rejects.id
+  }
 }

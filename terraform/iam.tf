@@ -47,10 +47,10 @@ resource "google_project_iam_member" "cluster_get" {
 
 # The Redis AUTH string: readable by the two function accounts, on this one secret only.
 resource "google_secret_manager_secret_iam_member" "redis_auth" {
-  for_each = local.function_accounts
+  for_each = { for k, v in local.function_accounts : k => v if local.redis_auth_string }
 
   project   = var.project_id
-  secret_id = google_secret_manager_secret.redis_auth.secret_id
+  secret_id = google_secret_manager_secret.redis_auth[0].secret_id
   role      = "roles/secretmanager.secretAccessor"
   member    = "serviceAccount:${each.value}"
 }

@@ -26,12 +26,6 @@ locals {
 
   network_project = split("/", var.network)[1]
   network_name    = split("/", var.network)[4]
-
-  redis_url     = "rediss://${google_redis_instance.cache.host}:${google_redis_instance.cache.port}"
-  redis_ca_cert = join("\n", [for c in google_redis_instance.cache.server_ca_certs : trimspace(c.cert)])
-  # STANDARD_HA replicates asynchronously: prescale acknowledges an event only once the replica
-  # holds its batch (WAIT), so a failover cannot lose it.
-  redis_wait_replicas = var.redis.tier == "STANDARD_HA" ? "1" : "0"
 }
 
 # One identity per job, so each holds only what its job needs.

@@ -41,37 +41,11 @@ resource "google_logging_metric" "scaling_decisions" {
   }
 }
 
-# Time from the event (or reconcile tick) to the scale call, per decision.
-resource "google_logging_metric" "decision_latency" {
-  project         = var.project_id
-  name            = "${var.name_prefix}/decision_latency"
-  filter          = "${local.function_logs} AND jsonPayload.target:* AND jsonPayload.latencyMs:*"
-  value_extractor = "EXTRACT(jsonPayload.latencyMs)"
-
-  metric_descriptor {
-    metric_kind  = "DELTA"
-    value_type   = "DISTRIBUTION"
-    unit         = "ms"
-    display_name = "prescaler decision latency"
-
-    labels {
-      key         = "target"
-      value_type  = "STRING"
-      description = "Registry key product/model/version"
-    }
-  }
-
-  label_extractors = {
-    "target" = "EXTRACT(jsonPayload.target)"
-  }
-
-  bucket_options {
-    exponential_buckets {
-      num_finite_buckets = 20
-      growth_factor      = 2
-      scale              = 1
-    }
-  }
+# Time from the event (or reconcile tick) to the scale call, per decision: one of the
+# distribution metrics of dashboard.tf (local.decision_values).
+moved {
+  from = google_logging_metric.decision_latency
+  to   = google_logging_metric.decision_values["decision_latency"]
 }
 
 # Events rejected for good (published to the rejects topic).

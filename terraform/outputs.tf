@@ -44,19 +44,29 @@ output "scheduler_job" {
   value       = google_cloud_scheduler_job.reconcile.id
 }
 
+output "redis_kind" {
+  description = "The Memorystore offering created: instance (Memorystore for Redis), cluster (Redis Cluster) or valkey."
+  value       = local.redis_kind
+}
+
 output "redis_host" {
-  description = "Private address of the Memorystore instance."
-  value       = google_redis_instance.cache.host
+  description = "Private address the functions connect to: the instance's, or the cluster's discovery endpoint."
+  value       = local.redis_endpoint.host
 }
 
 output "redis_port" {
-  description = "Port of the Memorystore instance (TLS)."
-  value       = google_redis_instance.cache.port
+  description = "Port of that address (TLS)."
+  value       = local.redis_endpoint.port
 }
 
 output "redis_url" {
-  description = "REDIS_URL the functions use; workers use the same (rediss: TLS)."
+  description = "REDIS_URL the functions use; workers use the same (rediss: TLS), with REDIS_MODE."
   value       = local.redis_url
+}
+
+output "redis_mode" {
+  description = "REDIS_MODE the functions use: standalone, or cluster for the Redis Cluster client."
+  value       = local.redis_mode
 }
 
 output "redis_ca_cert" {
@@ -65,8 +75,8 @@ output "redis_ca_cert" {
 }
 
 output "redis_auth_secret_id" {
-  description = "Secret Manager secret holding the Redis AUTH string (grant workers roles/secretmanager.secretAccessor on it)."
-  value       = google_secret_manager_secret.redis_auth.id
+  description = "Secret Manager secret holding the Redis AUTH string (grant workers roles/secretmanager.secretAccessor on it); null for cluster and valkey, which have no AUTH string."
+  value       = one(google_secret_manager_secret.redis_auth[*].id)
 }
 
 output "vpc_connector_id" {
@@ -88,7 +98,7 @@ output "log_metrics" {
   description = "Names of the log-based metrics (scaling decisions, decision latency, rejected events, reconcile failures)."
   value = {
     scaling_decisions  = google_logging_metric.scaling_decisions.name
-    decision_latency   = google_logging_metric.decision_latency.name
+    decision_latency   = google_logging_metric.decision_values["decision_latency"].name
     rejected_events    = google_logging_metric.rejected_events.name
     reconcile_failures = google_logging_metric.reconcile_failures.name
   }

@@ -217,13 +217,32 @@ variable "vpc_connector" {
 
 variable "redis" {
   type = object({
+    # instance: Memorystore for Redis (Basic or Standard tier, AUTH string); cluster: Memorystore
+    # for Redis Cluster; valkey: Memorystore for Valkey in cluster mode. The last two are reached
+    # through Private Service Connect and run the functions' Redis Cluster client.
+    kind           = optional(string, "instance")
     tier           = optional(string, "STANDARD_HA")
     memory_size_gb = optional(number, 1)
     redis_version  = optional(string, "REDIS_7_2")
     connect_mode   = optional(string, "DIRECT_PEERING")
+    # cluster and valkey: shards, replicas per shard, node type (null: the provider's default), and
+    # the subnetwork of `network` the Private Service Connect endpoints take their addresses from.
+    shard_count    = optional(number, 3)
+    replica_count  = optional(number, 1)
+    node_type      = optional(string)
+    engine_version = optional(string)
+    psc_subnetwork = optional(string)
+    # A network holds one service connection policy per service class and region: set false when
+    # one already exists for this network and region.
+    create_connection_policy = optional(bool, true)
   })
-  description = "Memorystore for Redis settings. AUTH and in-transit encryption (TLS) are always on."
+  description = "Memorystore settings. kind = instance (Memorystore for Redis: tier, memory_size_gb, redis_version, connect_mode; AUTH string), cluster (Memorystore for Redis Cluster) or valkey (Memorystore for Valkey, cluster mode); the last two take shard_count, replica_count, node_type, engine_version (valkey) and psc_subnetwork. In-transit encryption (TLS) is always on."
   default     = {}
+
+  validation {
+    condition     = contains(["instance", "cluster", "valkey"], var.redis.kind)
+    error_message = "redis.kind must be instance, cluster or valkey."
+  }
 
   validation {
     condition     = contains(["BASIC", "STANDARD_HA"], var.redis.tier)
@@ -243,6 +262,19 @@ variable "redis" {
   validation {
     condition     = contains(["DIRECT_PEERING", "PRIVATE_SERVICE_ACCESS"], var.redis.connect_mode)
     error_message = "redis.connect_mode must be DIRECT_PEERING or PRIVATE_SERVICE_ACCESS."
+  }
+
+  validation {
+    condition = (
+      var.redis.shard_count >= 1 && var.redis.shard_count <= 250 && floor(var.redis.shard_count) == var.redis.shard_count &&
+      var.redis.replica_count >= 0 && var.redis.replica_count <= 5 && floor(var.redis.replica_count) == var.redis.replica_count
+    )
+    error_message = "redis.shard_count must be an integer in 1..250 and redis.replica_count an integer in 0..5."
+  }
+
+  validation {
+    condition     = var.redis.kind == "instance" || can(regex("^projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/regions/[a-z]+-[a-z]+[0-9]+/subnetworks/[a-z]([-a-z0-9]{0,61}[a-z0-9])?$", var.redis.psc_subnetwork))
+    error_message = "redis.kind cluster and valkey need redis.psc_subnetwork, a subnetwork id (projects/<project>/regions/<region>/subnetworks/<name>) of the network, for the Private Service Connect endpoints."
   }
 }
 

@@ -2,7 +2,9 @@
  * A Redis ACL user for the workers of one target: it may send exactly the progress-contract
  * commands (progress.ts PROGRESS_CONTRACT) on exactly that target's progress keys, plus PING, and
  * nothing else: no FLUSHALL, no reading or writing the ledger, no other target's keys, no scripts.
- * The password is given by its SHA-256 (`#hash`), so the command carries no secret. Needs Redis 6+
+ * The password is given by its SHA-256 (`#hash`), so the command carries no secret. A Redis
+ * Cluster client must first read the cluster's layout, so the user may also read it (CLUSTER
+ * INFO, SLOTS, SHARDS, NODES: the cluster's state, node addresses and slot ranges, no data). Needs Redis 6+
  * or Valkey (Memorystore for Valkey, Memorystore for Redis Cluster); Memorystore for Redis has no
  * ACLs (see docs/deploy.md).
  */
@@ -28,6 +30,9 @@ function keyPattern(pattern: string): string {
   return pattern.replace(/[?[\]\\]/g, (c) => `\\${c}`);
 }
 
+/** What a cluster client reads before its first command (ioredis: CLUSTER SLOTS, then CLUSTER INFO). */
+const CLUSTER_LAYOUT = ['cluster|info', 'cluster|slots', 'cluster|shards', 'cluster|nodes'];
+
 export function workerAcl(
   prefix: string,
   target: string,
@@ -43,6 +48,7 @@ export function workerAcl(
     ...PROGRESS_CONTRACT.keys(keys).map((k) => `~${keyPattern(k)}`),
     '-@all',
     ...[...PROGRESS_CONTRACT.commands, 'PING'].map((c) => `+${c.toLowerCase()}`),
+    ...CLUSTER_LAYOUT.map((c) => `+${c}`),
   ];
   return { user, args, command: `ACL SETUSER ${args.join(' ')}` };
 }

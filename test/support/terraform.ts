@@ -1,7 +1,7 @@
 /**
  * Offline checks on the Terraform module: the HCL is parsed to JSON with @cdktf/hcl2json and
  * searched for the security properties the deployment depends on (who may invoke what, which
- * roles and RBAC verbs are granted, Redis AUTH/TLS, the scheduler's OIDC token, retries).
+ * roles and RBAC verbs are granted, Memorystore (terraform-redis.ts), the scheduler's OIDC token, retries).
  * `checkTerraform(dir)` returns one line per violation, each starting with the address of the
  * offending block (`google_cloud_scheduler_job.reconcile: no oidc_token`), so a test can break a
  * copy of the module on purpose and see the right block named.
@@ -10,6 +10,7 @@ import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import { admissionPolicy, clusterProjectIam, functionRoles } from './terraform-kube.js';
+import { redisChecks } from './terraform-redis.js';
 
 /** A block body as hcl2json renders it: attributes as values, nested blocks as arrays of bodies. */
 export type Body = Readonly<Record<string, unknown>>;
@@ -287,13 +288,6 @@ const functionAccounts: Check = (hcl) => {
       );
     }
   }
-  for (const { fn } of facts) {
-    const service = block(fn.body, 'service_config');
-    const plain = attr(service, 'environment_variables');
-    if (isBody(plain) && 'REDIS_AUTH' in plain) {
-      out.push(`${fn.address}: REDIS_AUTH in plain environment_variables; use secret_environment_variables`);
-    }
-  }
   return out;
 };
 
@@ -343,18 +337,6 @@ const invokers: Check = (hcl) => {
   return out;
 };
 
-const redis: Check = (hcl) => {
-  const out: string[] = [];
-  for (const r of resources(hcl, 'google_redis_instance')) {
-    if (r.body.auth_enabled !== true) out.push(`${r.address}: auth_enabled is not true`);
-    const mode = text(r.body, 'transit_encryption_mode');
-    if (mode !== 'SERVER_AUTHENTICATION') {
-      out.push(`${r.address}: transit_encryption_mode is ${mode ?? 'unset'}, expected SERVER_AUTHENTICATION`);
-    }
-  }
-  return out;
-};
-
 const variables: Check = (hcl) => {
   const out: string[] = [];
   for (const [name, body] of Object.entries(hcl.variable)) {
@@ -374,7 +356,7 @@ const CHECKS = (): readonly Check[] => [
   functionRoles,
   admissionPolicy,
   clusterProjectIam,
-  redis,
+  redisChecks,
   variables,
   (hcl) => hcl.duplicates.map((address) => `${address}: declared more than once`),
 ];
@@ -383,19 +365,6 @@ const CHECKS = (): readonly Check[] => [
 export async function checkTerraform(dir: string): Promise<string[]> {
   const hcl = await loadTerraform(dir);
   return CHECKS().flatMap((check) => check(hcl));
-}
-
-/** Names of the environment variables a function sets: plain and from Secret Manager. */
-export function functionEnv(fn: Resource): { plain: Body; secret: string[] } {
-  const service = block(fn.body, 'service_config');
-  const plain = attr(service, 'environment_variables');
-  return {
-    plain: isBody(plain) ? plain : {},
-    secret: blocks(service, 'secret_environment_variables').flatMap((s) => {
-      const key = text(s, 'key');
-      return key ? [key] : [];
-    }),
-  };
 }
 
 /** The registry as the module renders it (registry.tf): jsonencode({ targets = ... }), unset optionals dropped. */

@@ -38,4 +38,5 @@ module "prescaler" {
   notification_channels = var.notification_channels
   reconcile_schedule    = var.reconcile_schedule
   labels                = var.labels
+  redis                 = var.redis
 }

@@ -68,3 +68,9 @@ variable "labels" {
   description = "Labels added to every resource that takes labels."
   default     = {}
 }
+
+variable "redis" {
+  type        = any
+  description = "The module's redis settings (terraform/variables.tf): kind = instance, cluster or valkey, and that offering's sizes."
+  default     = {}
+}

@@ -14,29 +14,10 @@ import { ConfigError, EventRejected, REJECT_REASONS } from '../../../shared/erro
 import { parseEvent } from '../../../shared/event.js';
 import { parseReconcileQuery } from '../../../functions/query.js';
 import { fuzzParameters } from '../../support/fuzz.js';
+import { minimalRegistry } from '../../support/registry.js';
 
-const registry = parseRegistry({
-  targets: {
-    'acme/resnet/v1': {
-      cluster: { kubeconfig: '/k' },
-      namespace: 'ns',
-      deployment: 'd',
-      imagesPerReplica: 1,
-      maxReplicas: 3,
-    },
-  },
-});
-const validTargets = JSON.stringify({
-  targets: {
-    'a/b/c': {
-      cluster: { kubeconfig: '/k' },
-      namespace: 'ns',
-      deployment: 'd',
-      imagesPerReplica: 1,
-      maxReplicas: 3,
-    },
-  },
-});
+const registry = parseRegistry(minimalRegistry('acme/resnet/v1'));
+const validTargets = JSON.stringify(minimalRegistry('a/b/c'));
 
 /** Runs `f`; a throw must be an instance of `named` (with a permanent kind where it has one). */
 function endsAs(f: () => unknown, named: abstract new (...args: never[]) => Error): void {

@@ -9,7 +9,6 @@ import { ConfigError } from '../../../shared/errors.js';
 import { parseRegistry } from '../../../shared/config/registry.js';
 import {
   block,
-  functionEnv,
   loadTerraform,
   parseHclFile,
   renderRegistry,
@@ -17,6 +16,7 @@ import {
   text,
   type Hcl,
 } from '../../support/terraform.js';
+import { functionEnv } from '../../support/terraform-redis.js';
 
 const MODULE = 'terraform';
 const EXAMPLE = 'terraform/examples/complete';
@@ -95,9 +95,9 @@ describe('terraform and the code', () => {
   });
 
   it('sets only environment variables the code reads', async () => {
-    const { byEntry } = await moduleFunctions();
+    const { hcl, byEntry } = await moduleFunctions();
     for (const fn of byEntry.values()) {
-      const { plain, secret } = functionEnv(fn);
+      const { plain, secret } = functionEnv(hcl, fn);
       const names = [...Object.keys(plain), ...secret];
       expect(names.filter((name) => !ENV_NAMES.includes(name))).toEqual([]);
       expect(new Set(names).size).toBe(names.length);
@@ -110,20 +110,20 @@ describe('terraform and the code', () => {
       const fn = byEntry.get(entry);
       expect(fn).toBeDefined();
       if (!fn) continue;
-      const { plain, secret } = functionEnv(fn);
+      const { plain, secret } = functionEnv(hcl, fn);
       expect(Object.keys(plain)).toEqual(
         expect.arrayContaining([ENV.targets, ENV.redisUrl, ENV.redisCaCert]),
       );
       expect(secret).toEqual([ENV.redisAuth]);
       expect(plain[ENV.targetsFile]).toBeUndefined();
-      expect(resolve(hcl, plain[ENV.redisUrl])).toMatch(
-        /^rediss:\/\/\$\{google_redis_instance\.cache\.host\}:/,
-      );
-      expect(resolve(hcl, plain[ENV.redisCaCert])).toContain('google_redis_instance.cache.server_ca_certs');
+      expect(resolve(hcl, plain[ENV.redisUrl])).toMatch(/^rediss:\/\/\$\{local\.redis_endpoint\.host\}:/);
+      expect(resolve(hcl, plain[ENV.redisCaCert])).toContain('local.redis_endpoint.ca');
+      expect(plain[ENV.redisMode]).toBe('${local.redis_mode}');
+      expect(plain[ENV.redisWaitReplicas]).toBe('${local.redis_wait_replicas}');
       expect(plain[ENV.targets]).toBe('${local.targets_json}');
     }
     const prescale = byEntry.get(FUNCTION_ENTRY_POINTS.prescale);
-    expect(prescale && functionEnv(prescale).plain[ENV.rejectsTopic]).toContain(
+    expect(prescale && functionEnv(hcl, prescale).plain[ENV.rejectsTopic]).toContain(
       'google_pubsub_topic.rejects',
     );
   });

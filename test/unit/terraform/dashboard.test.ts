@@ -91,16 +91,17 @@ describe('the monitoring dashboard', () => {
     }
   });
 
-  it('reads desired, written and outstanding from the fields the decision lines carry', () => {
+  it('reads desired, written, outstanding and latency from the fields the decision lines carry', () => {
     const values = hcl.locals.decision_values as Record<string, { field: string }>;
     expect(Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v.field]))).toEqual({
       replicas_desired: 'desired',
       replicas_written: 'to',
       outstanding_images: 'outstanding',
+      decision_latency: 'latencyMs',
     });
     for (const file of ['functions/prescale.ts', 'functions/reconcile-report.ts']) {
       const source = readFileSync(file, 'utf8');
-      for (const field of ['desired', 'to', 'outstanding'])
+      for (const field of ['desired', 'to', 'outstanding', 'latencyMs'])
         expect(source).toMatch(new RegExp(`\\b${field}:`));
     }
   });

@@ -3,41 +3,12 @@
  * written has no violations, and copies broken on purpose are reported naming the broken block.
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { checkTerraform, loadTerraform, resources, text } from '../../support/terraform.js';
+import { add, copyModule, edit, MODULE, removeCopies } from '../../support/terraform-copy.js';
 
-const MODULE = 'terraform';
 const EXAMPLE = 'terraform/examples/complete';
-const scratch: string[] = [];
 
-afterAll(() => {
-  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A copy of the module's top-level .tf files in a fresh temporary directory. */
-function copyModule(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'prescaler-tf-'));
-  scratch.push(dir);
-  for (const file of readdirSync(MODULE).filter((f) => f.endsWith('.tf'))) {
-    copyFileSync(join(MODULE, file), join(dir, file));
-  }
-  return dir;
-}
-
-/** Replaces `from` (a string or pattern that must be present) in one file of a copy. */
-function edit(dir: string, file: string, from: string | RegExp, to: string): void {
-  const path = join(dir, file);
-  const before = readFileSync(path, 'utf8');
-  const after = before.replace(from, to);
-  if (after === before) throw new Error(`${file}: ${String(from)} not found; the breakage needs updating`);
-  writeFileSync(path, after);
-}
-
-function add(dir: string, file: string, hcl: string): void {
-  writeFileSync(join(dir, file), hcl);
-}
+afterAll(removeCopies);
 
 describe('terraform module', () => {
   it('has no violations', async () => {
@@ -60,6 +31,9 @@ describe('terraform module', () => {
         'google_cloudfunctions2_function.reconcile',
         'google_cloud_scheduler_job.reconcile',
         'google_redis_instance.cache',
+        'google_redis_cluster.cache',
+        'google_memorystore_instance.cache',
+        'google_network_connectivity_service_connection_policy.redis',
         'google_secret_manager_secret.redis_auth',
         'google_vpc_access_connector.functions',
         'google_storage_bucket.source',
@@ -182,8 +156,8 @@ describe('checkTerraform on deliberately broken copies', () => {
         edit(
           dir,
           'functions.tf',
-          'PRESCALER_KEY_PREFIX            = var.key_prefix',
-          'PRESCALER_KEY_PREFIX = var.key_prefix\n      REDIS_AUTH = google_redis_instance.cache.auth_string',
+          'PRESCALER_KEY_PREFIX    = var.key_prefix',
+          'PRESCALER_KEY_PREFIX = var.key_prefix\n    REDIS_AUTH = google_redis_instance.cache[0].auth_string',
         ),
       expected: /^google_cloudfunctions2_function\.reconcile: REDIS_AUTH in plain environment_variables/,
     },
@@ -337,7 +311,7 @@ describe('checkTerraform on deliberately broken copies', () => {
     {
       breakage: 'Redis without AUTH',
       mutate: (dir) => edit(dir, 'redis.tf', /auth_enabled\s+= true/, 'auth_enabled = false'),
-      expected: /^google_redis_instance\.cache: auth_enabled is not true$/,
+      expected: /^google_redis_instance\.cache: auth_enabled is false, expected true$/,
     },
     {
       breakage: 'Redis without TLS',

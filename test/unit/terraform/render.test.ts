@@ -6,31 +6,12 @@
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { parseRegistry } from '../../../shared/config/registry.js';
-import { onPath, parseHclFile, renderRegistry, terraformEnv } from '../../support/terraform.js';
+import { onPath, renderRegistry } from '../../support/terraform.js';
+import { baseVars, exampleVars, planner, TFVARS, type Vars } from '../../support/terraform-plan.js';
 
-const TFVARS = 'terraform/examples/complete/terraform.tfvars.example';
-type Vars = Record<string, unknown>;
 type Target = Record<string, unknown> & { scaleIn?: Record<string, unknown> };
-
-const tfvars = (await parseHclFile(TFVARS)) as Vars;
-const { cluster: _cluster, ...exampleVars } = tfvars; // `cluster` belongs to the example root only
-
-/** The module's required inputs (the build sets these) plus the example's variables. */
-function baseVars(): Vars {
-  return JSON.parse(
-    JSON.stringify({
-      project_id: 'acme-ml-prod',
-      region: 'europe-west1',
-      network: 'projects/acme-ml-prod/global/networks/ml-vpc',
-      source_archive: 'function-source.zip',
-      ...exampleVars,
-    }),
-  ) as Vars;
-}
 
 function target(vars: Vars, key: string): Target {
   const t = (vars.targets as Record<string, Target>)[key];
@@ -39,57 +20,32 @@ function target(vars: Vars, key: string): Target {
 }
 
 const terraform = onPath('terraform');
-const scratch = mkdtempSync(join(tmpdir(), 'prescaler-render-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-copyFileSync('terraform/variables.tf', join(scratch, 'variables.tf'));
-copyFileSync('terraform/registry.tf', join(scratch, 'registry.tf'));
-writeFileSync(
-  join(scratch, 'outputs.tf'),
+const scratch = planner(
+  ['variables.tf', 'registry.tf'],
   'output "targets_json" {\n  value = local.targets_json\n}\noutput "functions" {\n  value = var.functions\n}\n',
 );
+afterAll(scratch.remove);
 
-let runs = 0;
-/** `terraform plan` on the copy with these variables: exit status, errors, and targets_json. */
+/** var.functions with its defaults filled in, as terraform evaluates it. */
+interface FunctionsVar {
+  readonly runtime: string;
+  readonly prescale: { readonly concurrency: number; readonly cpu: string };
+}
+
+/** `terraform plan` with these variables: exit status, errors, targets_json and var.functions. */
 function plan(vars: Vars): {
   status: number | null;
   stderr: string;
   targetsJson?: string;
   functions?: FunctionsVar;
 } {
-  const name = `case-${++runs}`;
-  writeFileSync(join(scratch, `${name}.tfvars.json`), JSON.stringify(vars));
-  const run = (args: string[]) =>
-    spawnSync('terraform', args, { cwd: scratch, encoding: 'utf8', env: terraformEnv() });
-  const result = run([
-    'plan',
-    '-no-color',
-    '-input=false',
-    '-lock=false',
-    '-compact-warnings',
-    `-var-file=${name}.tfvars.json`,
-    `-out=${name}.tfplan`,
-  ]);
-  if (result.status !== 0) return { status: result.status, stderr: result.stderr };
-  const shown = run(['show', '-json', `${name}.tfplan`]);
-  const json = JSON.parse(shown.stdout) as {
-    planned_values?: {
-      outputs?: { targets_json?: { value?: string }; functions?: { value?: FunctionsVar } };
-    };
-  };
-  const outputs = json.planned_values?.outputs;
+  const { status, stderr, outputs } = scratch.plan(vars);
   return {
-    status: 0,
-    stderr: result.stderr,
-    targetsJson: outputs?.targets_json?.value,
-    functions: outputs?.functions?.value,
+    status,
+    stderr,
+    targetsJson: outputs.targets_json as string | undefined,
+    functions: outputs.functions as FunctionsVar | undefined,
   };
-}
-
-/** var.functions with its defaults filled in, as terraform evaluates it. */
-interface FunctionsVar {
-  readonly runtime: string;
-  readonly prescale: { readonly concurrency: number; readonly cpu: string };
 }
 
 interface Rejection {
@@ -100,6 +56,8 @@ interface Rejection {
   /** Whether the code's registry parser refuses it too (undefined: not a registry value). */
   readonly codeRejects?: boolean;
 }
+
+const SUBNET = 'projects/acme-ml-prod/regions/europe-west1/subnetworks/ml-psc';
 
 const REJECTIONS: readonly Rejection[] = [
   {
@@ -238,6 +196,31 @@ const REJECTIONS: readonly Rejection[] = [
     input: 'Redis tier PREMIUM',
     mutate: (v) => (v.redis = { tier: 'PREMIUM' }),
     message: 'redis.tier must be BASIC or STANDARD_HA',
+  },
+  {
+    input: 'Redis kind memcached',
+    mutate: (v) => (v.redis = { kind: 'memcached' }),
+    message: 'redis.kind must be instance, cluster or valkey',
+  },
+  {
+    input: 'a Redis Cluster without a PSC subnetwork',
+    mutate: (v) => (v.redis = { kind: 'cluster' }),
+    message: 'redis.kind cluster and valkey need redis.psc_subnetwork',
+  },
+  {
+    input: 'a Valkey PSC subnetwork given by name only',
+    mutate: (v) => (v.redis = { kind: 'valkey', psc_subnetwork: 'ml-subnet' }),
+    message: 'redis.kind cluster and valkey need redis.psc_subnetwork',
+  },
+  {
+    input: 'six replicas per shard',
+    mutate: (v) => (v.redis = { kind: 'cluster', replica_count: 6, psc_subnetwork: SUBNET }),
+    message: 'redis.replica_count an integer in 0..5',
+  },
+  {
+    input: 'zero shards',
+    mutate: (v) => (v.redis = { kind: 'valkey', shard_count: 0, psc_subnetwork: SUBNET }),
+    message: 'redis.shard_count must be an integer in 1..250',
   },
   {
     input: 'runtime nodejs18',

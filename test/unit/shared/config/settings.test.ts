@@ -2,18 +2,9 @@ import { describe, expect, it } from '@jest/globals';
 import { redactUrl } from '../../../../shared/config/redis-url.js';
 import { loadSettings, secretsOf } from '../../../../shared/config/settings.js';
 import { redisOptions } from '../../../../shared/redis/client.js';
+import { minimalRegistry } from '../../../support/registry.js';
 
-const targets = JSON.stringify({
-  targets: {
-    'a/b/c': {
-      cluster: { kubeconfig: '/kc' },
-      namespace: 'ns',
-      deployment: 'd',
-      imagesPerReplica: 1,
-      maxReplicas: 3,
-    },
-  },
-});
+const targets = JSON.stringify(minimalRegistry('a/b/c'));
 
 describe('loadSettings', () => {
   it('reads the registry inline and applies defaults', () => {
