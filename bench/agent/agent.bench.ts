@@ -142,8 +142,13 @@ async function compare(label: string, direct: Call, viaAgent: Call, agentPid: nu
       value: p99,
       unit: 'ms',
       target: '<= 2 ms',
-      pass: p99 <= 2,
-      reason: why,
+      // A tail difference below the median difference is noise, not a faster agent: judge both.
+      pass: p99 <= 2 && p50 <= 2,
+      reason:
+        p99 < p50
+          ? `the p99 difference (${p99.toFixed(1)} ms) is below the p50 one (${p50.toFixed(1)} ms), ` +
+            `so the tails are noise and the p50 is the better bound; ${why}`
+          : why,
     },
     {
       suite: SUITE,
