@@ -6,7 +6,7 @@
  * outages and restarts (disruptions.ts) and reconcile passes, then a drain. The same seed with
  * the ranking switched off shows what it prevents.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
@@ -82,9 +82,9 @@ spec:
 export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
   const random = mulberry32(options.seed);
   const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
-  const server = await RedisServer.start(
-    persistentRedisArgs(mkdtempSync(join(tmpdir(), 'prescaler-soak-redis-'))),
-  );
+  // One temporary directory for the run: the AOF of the restarted Redis and the kubeconfig.
+  const scratch = mkdtempSync(join(tmpdir(), 'prescaler-soak-'));
+  const server = await RedisServer.start(persistentRedisArgs(scratch));
   const redis = new RedisHandle(redisOptions({ url: server.url }));
   // Standalone: the handle's client is a plain Redis.
   const admin = (await redis.get()) as Redis;
@@ -100,7 +100,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
   let writesOutsideBounds = 0;
   let replicaSeconds = 0;
   try {
-    const kubeconfig = join(mkdtempSync(join(tmpdir(), 'prescaler-soak-')), 'kubeconfig');
+    const kubeconfig = join(scratch, 'kubeconfig');
     await emulator.writeKubeconfig(kubeconfig);
     const registry = parseRegistry({
       targets: Object.fromEntries(
@@ -223,5 +223,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
     await emulator.stop();
     await redis.close();
     await server.stop();
+    rmSync(scratch, { recursive: true, force: true });
   }
 }
