@@ -2,7 +2,8 @@
  * Cluster access: turns a target's cluster reference into a ScaleApi. For GKE it takes the
  * production path: @google-cloud/container getCluster for the endpoint and CA, a
  * google-auth-library access token (cached until five minutes before it expires). For local use a
- * kubeconfig file, read by @kubernetes/client-node. The Scale read and write go over Node's own
+ * kubeconfig file: read with js-yaml alone when its credentials are fixed (kubeconfig-file.ts),
+ * else by @kubernetes/client-node. The Scale read and write go over Node's own
  * https (scale-http.ts); every other call goes through client-node, which on the GKE path is
  * not even loaded until one is made. Heavy clients are imported on first use so a function's
  * cold start does not pay for paths it never takes.
@@ -13,6 +14,7 @@ import type { Clock } from '../clock.js';
 import { isGkeCluster, type ClusterRef, type GkeCluster } from '../config/registry.js';
 import { KubeApiError } from '../errors.js';
 import type { ScaleApi } from './scale-api.js';
+import { fixedKubeconfigEndpoint } from './kubeconfig-file.js';
 import { HttpScaleApi, type ScaleEndpoint } from './scale-http.js';
 
 export interface AccessToken {
@@ -116,12 +118,20 @@ export class ClusterAccess implements ClusterConnector {
   }
 
   private async connectKubeconfig(path: string, context?: string): Promise<CachedApi> {
-    const { pooledKubeConfig, kubeconfigEndpoint } = await kubeconfig();
-    const kc = pooledKubeConfig();
-    kc.loadFromFile(path);
-    if (context) kc.setCurrentContext(context);
-    const rest = () => clientNodeApi(kc, this.options.requestTimeoutMs);
-    const endpoint = await kubeconfigEndpoint(kc, this.options.requestTimeoutMs);
+    const timeoutMs = this.options.requestTimeoutMs;
+    // client-node's KubeConfig for every call but the Scale ones, loaded only when one is made.
+    let loaded: Promise<KubeConfig> | undefined;
+    const load = () =>
+      (loaded ??= kubeconfig().then(({ pooledKubeConfig }) => {
+        const kc = pooledKubeConfig();
+        kc.loadFromFile(path);
+        if (context) kc.setCurrentContext(context);
+        return kc;
+      }));
+    const rest = async () => clientNodeApi(await load(), timeoutMs);
+    const endpoint =
+      fixedKubeconfigEndpoint(path, context, timeoutMs) ??
+      (await (await kubeconfig()).kubeconfigEndpoint(await load(), timeoutMs));
     return {
       api: endpoint ? new HttpScaleApi(endpoint, rest) : await rest(),
       expiresAtMs: Number.POSITIVE_INFINITY,
