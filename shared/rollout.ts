@@ -17,19 +17,11 @@
  * available, its desired-replicas annotation N) the old ones go to 0.
  */
 import { deletionOrder, type OrderedPod } from './kube/pod-order.js';
+import type { ReplicaSetSizes } from './kube/scale-api.js';
 
-export interface RolloutReplicaSet<P extends OrderedPod> {
-  readonly name: string;
-  /** spec.replicas */
-  readonly replicas: number;
-  readonly maxReplicas?: number | undefined;
-  /** The `deployment.kubernetes.io/desired-replicas` annotation (for the saturation rule). */
-  readonly desiredReplicas?: number | undefined;
-  readonly createdMs?: number | undefined;
+export interface RolloutReplicaSet<P extends OrderedPod> extends ReplicaSetSizes {
   /** The set the Deployment's current template belongs to. */
   readonly isNew: boolean;
-  /** status.availableReplicas (for the saturation rule). */
-  readonly available: number;
   /** Its active (not terminating) pods. */
   readonly pods: readonly P[];
 }

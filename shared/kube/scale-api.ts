@@ -54,12 +54,9 @@ export interface PodInfo extends OrderedPod {
 /** Annotations to set on a pod; null removes one. */
 export type PodAnnotations = Readonly<Record<string, string | null>>;
 
-/** A ReplicaSet as the rollout-aware ranking needs it. */
-export interface ReplicaSetInfo {
+/** A ReplicaSet's sizes, as the Deployment controller's proportional scaling reads them. */
+export interface ReplicaSetSizes {
   readonly name: string;
-  readonly uid: string;
-  /** UID of the controlling owner (the Deployment), if any. */
-  readonly ownerUid?: string | undefined;
   /** spec.replicas */
   readonly replicas: number;
   /** The `deployment.kubernetes.io/max-replicas` annotation, if set and valid. */
@@ -67,10 +64,17 @@ export interface ReplicaSetInfo {
   /** The `deployment.kubernetes.io/desired-replicas` annotation, if set and valid. */
   readonly desiredReplicas?: number | undefined;
   readonly createdMs?: number | undefined;
-  /** The `deployment.kubernetes.io/revision` annotation (0 when missing). */
-  readonly revision: number;
   /** status.availableReplicas */
   readonly available: number;
+}
+
+/** A ReplicaSet as the rollout-aware ranking needs it. */
+export interface ReplicaSetInfo extends ReplicaSetSizes {
+  readonly uid: string;
+  /** UID of the controlling owner (the Deployment), if any. */
+  readonly ownerUid?: string | undefined;
+  /** The `deployment.kubernetes.io/revision` annotation (0 when missing). */
+  readonly revision: number;
 }
 
 export interface ScaleApi {

@@ -30,34 +30,32 @@ export interface ApiResource {
   categories?: string[];
 }
 
-const pods: ApiResource = {
-  name: 'pods',
-  singularName: 'pod',
-  namespaced: true,
-  kind: 'Pod',
-  verbs: ['delete', 'get', 'list', 'patch', 'update', 'watch'],
-  shortNames: ['po'],
-  categories: ['all'],
-};
+/**
+ * A resource listed under its kind: the singular name is the kind in lower case and the name
+ * its plural with `s`, as for every resource listed here but `deployments/scale`.
+ */
+function byKind(
+  kind: string,
+  namespaced: boolean,
+  verbs: string[],
+  shortNames: string[],
+  categories?: string[],
+): ApiResource {
+  const singularName = kind.toLowerCase();
+  const listed = { name: `${singularName}s`, singularName, namespaced, kind, verbs, shortNames };
+  return categories === undefined ? listed : { ...listed, categories };
+}
 
-const namespaces: ApiResource = {
-  name: 'namespaces',
-  singularName: 'namespace',
-  namespaced: false,
-  kind: 'Namespace',
-  verbs: ['get', 'list', 'watch'],
-  shortNames: ['ns'],
-};
-
-const deployments: ApiResource = {
-  name: 'deployments',
-  singularName: 'deployment',
-  namespaced: true,
-  kind: 'Deployment',
-  verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
-  shortNames: ['deploy'],
-  categories: ['all'],
-};
+const all = ['all'];
+const pods = byKind('Pod', true, ['delete', 'get', 'list', 'patch', 'update', 'watch'], ['po'], all);
+const namespaces = byKind('Namespace', false, ['get', 'list', 'watch'], ['ns']);
+const deployments = byKind(
+  'Deployment',
+  true,
+  ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+  ['deploy'],
+  all,
+);
 
 const deploymentsScale: ApiResource = {
   name: 'deployments/scale',
@@ -69,34 +67,15 @@ const deploymentsScale: ApiResource = {
   verbs: ['get', 'patch', 'update'],
 };
 
-const replicaSets: ApiResource = {
-  name: 'replicasets',
-  singularName: 'replicaset',
-  namespaced: true,
-  kind: 'ReplicaSet',
-  verbs: ['get', 'list', 'watch'],
-  shortNames: ['rs'],
-  categories: ['all'],
-};
-
-const horizontalPodAutoscalers: ApiResource = {
-  name: 'horizontalpodautoscalers',
-  singularName: 'horizontalpodautoscaler',
-  namespaced: true,
-  kind: 'HorizontalPodAutoscaler',
-  verbs: ['create', 'delete', 'get', 'list'],
-  shortNames: ['hpa'],
-  categories: ['all'],
-};
-
-const scaledObjects: ApiResource = {
-  name: 'scaledobjects',
-  singularName: 'scaledobject',
-  namespaced: true,
-  kind: 'ScaledObject',
-  verbs: ['create', 'delete', 'get', 'list'],
-  shortNames: ['so'],
-};
+const replicaSets = byKind('ReplicaSet', true, ['get', 'list', 'watch'], ['rs'], all);
+const horizontalPodAutoscalers = byKind(
+  'HorizontalPodAutoscaler',
+  true,
+  ['create', 'delete', 'get', 'list'],
+  ['hpa'],
+  all,
+);
+const scaledObjects = byKind('ScaledObject', true, ['create', 'delete', 'get', 'list'], ['so']);
 
 export function apiVersions(serverAddress: string): unknown {
   return {

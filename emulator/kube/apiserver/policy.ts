@@ -37,29 +37,33 @@ export interface ResourceRule {
   readonly resources?: readonly string[];
 }
 
-export interface ValidatingAdmissionPolicy {
+/** An admissionregistration.k8s.io/v1 object of kind K: a policy or a binding. */
+interface AdmissionRegistrationObject<K extends string, S> {
   readonly apiVersion: 'admissionregistration.k8s.io/v1';
-  readonly kind: 'ValidatingAdmissionPolicy';
+  readonly kind: K;
   readonly metadata: { readonly name: string };
-  readonly spec: {
+  readonly spec: S;
+}
+
+export type ValidatingAdmissionPolicy = AdmissionRegistrationObject<
+  'ValidatingAdmissionPolicy',
+  {
     readonly failurePolicy?: 'Fail' | 'Ignore';
     readonly matchConstraints?: { readonly resourceRules?: readonly ResourceRule[] };
     readonly matchConditions?: readonly NamedExpression[];
     readonly variables?: readonly NamedExpression[];
     readonly validations?: readonly Validation[];
-  };
-}
+  }
+>;
 
-export interface ValidatingAdmissionPolicyBinding {
-  readonly apiVersion: 'admissionregistration.k8s.io/v1';
-  readonly kind: 'ValidatingAdmissionPolicyBinding';
-  readonly metadata: { readonly name: string };
-  readonly spec: {
+export type ValidatingAdmissionPolicyBinding = AdmissionRegistrationObject<
+  'ValidatingAdmissionPolicyBinding',
+  {
     readonly policyName: string;
     readonly validationActions: ReadonlyArray<'Deny' | 'Warn' | 'Audit'>;
     readonly matchResources?: { readonly resourceRules?: readonly ResourceRule[] };
-  };
-}
+  }
+>;
 
 type Program = (context: Record<string, unknown>) => unknown;
 
