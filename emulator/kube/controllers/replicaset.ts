@@ -94,7 +94,7 @@ export class ReplicaSetController {
       if (labels.every(([k, v]) => pod.metadata.labels?.[k] === v))
         status.fullyLabeledReplicas = (status.fullyLabeledReplicas ?? 0) + 1;
       const readySince = podReadyTime(pod);
-      if (!isPodReady(pod) || readySince === undefined) continue;
+      if (readySince === undefined) continue;
       status.readyReplicas = (status.readyReplicas ?? 0) + 1;
       if (readySince + minReadyMs <= at) status.availableReplicas = (status.availableReplicas ?? 0) + 1;
     }
