@@ -168,10 +168,22 @@ export function rfc3339(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
+/**
+ * Parsed timestamps by their text: the controllers read the same few second-resolution times of
+ * every pod on each pass, and `Date.parse` is the costly part; the cache is emptied when it grows.
+ */
+const parsedTimes = new Map<string, number | undefined>();
+const parsedTimesBound = 4096;
+
 export function parseTime(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : ms;
+  const cached = parsedTimes.get(value);
+  if (cached !== undefined || parsedTimes.has(value)) return cached;
+  const parsed = Date.parse(value);
+  const ms = Number.isNaN(parsed) ? undefined : parsed;
+  if (parsedTimes.size >= parsedTimesBound) parsedTimes.clear();
+  parsedTimes.set(value, ms);
+  return ms;
 }
 
 /** The alphabet of apimachinery's util/rand: no vowels, no confusable digits. */

@@ -10,17 +10,24 @@ import {
   type Container,
   type ObjectMeta,
   type Pod,
+  type PodCondition,
   type PodTemplate,
   type StringMap,
 } from './objects.js';
 
+/** The pod's Ready condition when its status is True. */
+function readyCondition(pod: Pod): PodCondition | undefined {
+  for (const c of pod.status.conditions ?? []) if (c.type === 'Ready' && c.status === 'True') return c;
+  return undefined;
+}
+
 export function isPodReady(pod: Pod): boolean {
-  return pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+  return readyCondition(pod) !== undefined;
 }
 
 /** The time the pod became Ready, or undefined when it is not ready. */
 export function podReadyTime(pod: Pod): number | undefined {
-  const condition = pod.status.conditions?.find((c) => c.type === 'Ready' && c.status === 'True');
+  const condition = readyCondition(pod);
   return condition === undefined ? undefined : parseTime(condition.lastTransitionTime);
 }
 

@@ -171,16 +171,23 @@ export function setReplicasAnnotations(rs: ReplicaSet, desired: number, max: num
   return true;
 }
 
-/** JSON with object keys sorted, so that equal objects give equal text whatever the key order. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+/**
+ * Whether two JSON values are equal, as their JSON with object keys sorted would be: key order does
+ * not count, and a key holding undefined counts as missing.
+ */
+function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, i) => jsonEqual(item, b[i]));
   }
-  return JSON.stringify(value);
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object')
+    return JSON.stringify(a) === JSON.stringify(b);
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const keys = Object.keys(x).filter((k) => x[k] !== undefined);
+  if (keys.length !== Object.keys(y).filter((k) => y[k] !== undefined).length) return false;
+  return keys.every((k) => Object.hasOwn(y, k) && jsonEqual(x[k], y[k]));
 }
 
 /** EqualIgnoreHash: the templates are equal once the pod-template-hash label is taken out. */
@@ -190,5 +197,5 @@ export function equalIgnoreHash(a: PodTemplate, b: PodTemplate): boolean {
     delete labels['pod-template-hash'];
     return { ...t, metadata: { ...(t.metadata ?? {}), labels } };
   };
-  return canonical(strip(a)) === canonical(strip(b));
+  return jsonEqual(strip(a), strip(b));
 }

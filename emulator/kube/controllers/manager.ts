@@ -108,7 +108,8 @@ export class ControllerManager {
     const meta = entry.object.metadata;
     if (this.store.deployment(meta.namespace ?? 'default', meta.name) !== entry) return;
     for (let pass = 0; pass < maxPasses; pass++) {
-      for (const rs of entry.replicaSets) this.replicaSets.syncStatus(rs, at);
+      // After the first pass, the statuses are those the previous pass's ReplicaSet syncs wrote.
+      if (pass === 0) for (const rs of entry.replicaSets) this.replicaSets.syncStatus(rs, at);
       const { changed, cause } = this.deployments.step(entry, at);
       for (const rs of entry.replicaSets) this.replicaSets.sync(rs, at, cause);
       if (!changed) break;

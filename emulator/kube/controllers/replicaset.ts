@@ -44,6 +44,12 @@ export type RemovalCause = 'scale' | 'rollout';
 
 export type BusyProbe = (pod: Pod) => boolean | Promise<boolean>;
 
+/** Whether `labels` holds every one of `wanted`. */
+function hasLabels(labels: Record<string, string> | undefined, wanted: readonly [string, string][]): boolean {
+  for (const [k, v] of wanted) if (labels?.[k] !== v) return false;
+  return true;
+}
+
 export class ReplicaSetController {
   private readonly probes = new Set<Promise<void>>();
   private lastRecord: Promise<void> = Promise.resolve();
@@ -91,10 +97,10 @@ export class ReplicaSetController {
     for (const { object: pod } of entry.pods) {
       if (!isPodActive(pod)) continue;
       status.replicas++;
-      if (labels.every(([k, v]) => pod.metadata.labels?.[k] === v))
+      if (hasLabels(pod.metadata.labels, labels))
         status.fullyLabeledReplicas = (status.fullyLabeledReplicas ?? 0) + 1;
       const readySince = podReadyTime(pod);
-      if (!isPodReady(pod) || readySince === undefined) continue;
+      if (readySince === undefined) continue;
       status.readyReplicas = (status.readyReplicas ?? 0) + 1;
       if (readySince + minReadyMs <= at) status.availableReplicas = (status.availableReplicas ?? 0) + 1;
     }

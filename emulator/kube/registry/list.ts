@@ -7,6 +7,7 @@
 import type { KubeObject } from '../apis/objects.js';
 import { badRequest } from '../apiserver/errors.js';
 import type { TableResource } from '../apiserver/tables.js';
+import { labelled } from '../storage/label-index.js';
 import { selectionOf } from '../storage/selection.js';
 import type { Store } from '../storage/store.js';
 import type { Reply } from './request.js';
@@ -80,16 +81,37 @@ function paginate<T extends KubeObject>(
   return { items, next: { continue: token, remaining: rest.length - items.length } };
 }
 
-/** The reply to a list request on `resource` over `objects`. */
+/**
+ * What a list may select from: the objects, or a function of the selector's first equality
+ * requirement (undefined without one) giving at least every object that holds it.
+ */
+export type Candidates = KubeObject[] | ((equality: readonly [string, string] | undefined) => KubeObject[]);
+
+/**
+ * Candidates of `resource` in `namespace` (undefined: all) narrowed by the label index
+ * (storage/label-index.ts) when the selector requires a label value.
+ */
+export function indexed(
+  store: Store,
+  resource: TableResource,
+  namespace: string | undefined,
+  all: () => KubeObject[],
+): Candidates {
+  return (equality) => (equality === undefined ? all() : labelled(store, resource, namespace, equality, all));
+}
+
+/** The reply to a list request on `resource` over `candidates`. */
 export function list(
   store: Store,
   resource: TableResource,
-  objects: KubeObject[],
+  candidates: Candidates,
   query: URLSearchParams,
 ): Reply {
   const rv = store.resourceVersion;
   const { kind, apiVersion, item } = listKinds[resource];
   const selection = selectionOf(query, item);
+  const objects =
+    typeof candidates === 'function' ? candidates(selection.labels?.equalities()[0]) : candidates;
   const page = pageOf(query);
   const { items, next } = paginate(byKey(objects.filter(selection.matches)), page, rv);
   const metadata: Record<string, unknown> = { resourceVersion: rv };

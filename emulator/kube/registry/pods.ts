@@ -14,7 +14,7 @@ import {
   notFound,
 } from '../apiserver/errors.js';
 import type { PodEntry } from '../storage/store.js';
-import { got, list, scope } from './list.js';
+import { got, indexed, list, scope } from './list.js';
 import { decodeJson, isObject, type Json, type JsonObject } from './patch.js';
 import {
   admit,
@@ -47,7 +47,9 @@ export function pods(deps: RegistryDeps, call: Call): Reply {
       return list(
         deps.store,
         'pods',
-        deps.store.pods(scope(namespace)).map((e) => e.object),
+        indexed(deps.store, 'pods', scope(namespace), () =>
+          deps.store.pods(scope(namespace)).map((e) => e.object),
+        ),
         call.query,
       );
     case 'update': {

@@ -6,7 +6,7 @@
  */
 import type { ReplicaSet } from '../apis/workloads.js';
 import { methodNotAllowed, notFound } from '../apiserver/errors.js';
-import { got, list, scope } from './list.js';
+import { got, indexed, list, scope } from './list.js';
 import type { Call, RegistryDeps, Reply } from './request.js';
 
 const replicaSetsResource = { group: 'apps', resource: 'replicasets' };
@@ -24,7 +24,12 @@ export function replicaSets(deps: RegistryDeps, call: Call): Reply {
       return got('replicasets', found);
     }
     case 'list':
-      return list(deps.store, 'replicasets', allReplicaSets(deps, scope(namespace)), call.query);
+      return list(
+        deps.store,
+        'replicasets',
+        indexed(deps.store, 'replicasets', scope(namespace), () => allReplicaSets(deps, scope(namespace))),
+        call.query,
+      );
     default:
       throw methodNotAllowed();
   }
