@@ -22,6 +22,8 @@ const T = 'acme/thumbnails/v1';
 const ref = { namespace: 'workers', deployment: 'thumbnail-worker' };
 const START = 1_700_000_000_000;
 const TASKS = 200;
+// Long enough that the drain spans many passes even on a loaded machine (6 slots: about 10 s).
+const TASK_SECONDS = 0.3;
 
 function pod(i: number): PodInfo {
   return {
@@ -115,11 +117,15 @@ describe('Celery workers and reconcile', () => {
       ['pod-0', celery('pod-0', 'prefork', 4)],
       ['pod-1', celery('pod-1', 'threads', 2)],
     ]);
-    const sender = spawn(python, ['send_thumbnails.py', server.url, prefix, 'b1', String(TASKS), '0.15'], {
-      cwd: PYTHON_EXAMPLES,
-      env: env('sender'),
-      stdio: 'ignore',
-    });
+    const sender = spawn(
+      python,
+      ['send_thumbnails.py', server.url, prefix, 'b1', String(TASKS), String(TASK_SECONDS)],
+      {
+        cwd: PYTHON_EXAMPLES,
+        env: env('sender'),
+        stdio: 'ignore',
+      },
+    );
     expect(await new Promise((resolve) => sender.once('exit', resolve))).toBe(0);
 
     // What the tasks themselves say is running on each pod (bookkeeping outside the contract).
