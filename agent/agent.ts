@@ -30,6 +30,10 @@ export interface AgentDeps {
 }
 
 const TROUBLE_LOG_MS = 60_000;
+/** A busy pod's changed image count is written at most once a second (inflight.ts). */
+const HEARTBEAT_COALESCE_MS = 1000;
+/** Counts wait 100 ms for others of their batch before one write takes them all. */
+const COUNT_LINGER_MS = 100;
 
 export class Agent {
   /** Listen port per configured port (the same unless `anyPort`). */
@@ -66,6 +70,7 @@ export class Agent {
     this.inFlight = new InFlight({
       writer: { heartbeat: (n) => reporter((r) => r.heartbeat(n)) },
       refreshMs: config.refreshSeconds * 1000,
+      coalesceMs: HEARTBEAT_COALESCE_MS,
       onError,
     });
     this.writer = new ProgressWriter({
@@ -75,6 +80,7 @@ export class Agent {
       },
       clock: deps.clock,
       retryMs: config.retrySeconds * 1000,
+      lingerMs: COUNT_LINGER_MS,
       onError,
       onLost: (kind, batchId, images) => {
         this.metrics.imagesLost.inc({ outcome: kind }, images);

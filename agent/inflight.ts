@@ -2,10 +2,14 @@
  * What is in flight on this pod, and its heartbeat. Every proxied request enters with its image
  * count and leaves when it ends; the heartbeat of the progress contract follows the sum:
  *
- *   - on change, coalesced: one write at a time; when it returns, the latest value is written if
- *     it moved meanwhile (200 requests arriving at once cost two writes, not 200);
+ *   - busy and idle at once: the first request in writes the heartbeat, the last one out deletes
+ *     it, each as soon as the write before it has returned;
+ *   - a changed count while busy, coalesced: written at most once per `coalesceMs`, the latest
+ *     value then. The count only ranks busy pods against each other (shared/deletion-costs.ts),
+ *     so a second of lag costs nothing, while writing on every change costs a Redis round trip
+ *     per request end: at 300 requests/s per pod on 100 pods, 60,000 writes/s instead of about 100;
  *   - while busy, refreshed every `refreshMs` (at most 10 s, a third of the 30 s TTL);
- *   - at zero, deleted; a write that failed is tried again after `retryMs`.
+ *   - a write that failed is tried again after `retryMs`.
  *
  * Heartbeat writes never block a request: they run beside the data path.
  */
@@ -17,6 +21,8 @@ export interface HeartbeatWriter {
 export interface InFlightOptions {
   readonly writer: HeartbeatWriter;
   readonly refreshMs: number;
+  /** The least time between two writes of a changed count while busy. */
+  readonly coalesceMs: number;
   readonly retryMs?: number;
   /** Told of each failed write (counted and logged by the caller). */
   readonly onError?: (error: unknown) => void;
@@ -30,6 +36,9 @@ export class InFlight {
   private writing: Promise<void> | undefined;
   private refresh: NodeJS.Timeout | undefined;
   private retry: NodeJS.Timeout | undefined;
+  /** Pending write of a changed count while busy; `due` once its coalescing time has passed. */
+  private coalesce: NodeJS.Timeout | undefined;
+  private due = false;
   private readonly idleWaiters: Array<() => void> = [];
 
   constructor(private readonly options: InFlightOptions) {}
@@ -76,7 +85,9 @@ export class InFlight {
   close(): void {
     this.stopRefresh();
     if (this.retry) clearTimeout(this.retry);
+    if (this.coalesce) clearTimeout(this.coalesce);
     this.retry = undefined;
+    this.coalesce = undefined;
   }
 
   private startRefresh(): void {
@@ -94,6 +105,18 @@ export class InFlight {
 
   private sync(): void {
     if (this.writing || this.written === this.images) return;
+    // Unknown, idle -> busy or busy -> idle: now. Busy with another count: once coalesced.
+    const crossing = this.written === undefined || this.written === 0 || this.images === 0;
+    if (!crossing && !this.due) {
+      this.coalesce ??= setTimeout(() => {
+        this.coalesce = undefined;
+        this.due = true;
+        this.sync();
+      }, this.options.coalesceMs);
+      this.coalesce.unref();
+      return;
+    }
+    this.due = false;
     const value = this.images;
     this.writing = this.options.writer.heartbeat(value).then(
       () => {

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
 /**
  * `prescaler-agent`: the sidecar's entry, the only module of the agent that touches `process`.
  * Reads the environment once (config.ts), starts the agent, and on SIGTERM or SIGINT drains it

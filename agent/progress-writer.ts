@@ -1,7 +1,8 @@
 /**
  * Writes counts (`HINCRBY ...:done|failed batchId n`) in the background, so Redis trouble never
- * touches the data path. Counts are summed per batch while they wait, written as soon as a write
- * can go, and when Redis fails they wait and are tried again (backoff 250 ms doubling to 5 s) for
+ * touches the data path. Counts are summed per batch while they wait and written `lingerMs` after
+ * the first of them arrived (one write per batch and linger instead of one per request: reconcile
+ * reads the counts once a minute, so 100 ms of lag costs nothing), and when Redis fails they wait and are tried again (backoff 250 ms doubling to 5 s) for
  * at most `retryMs` from the moment they were first held back. What is still unwritten then is
  * dropped and counted as lost (`onLost`), never silently; every failed write goes to `onError`.
  */
@@ -21,6 +22,8 @@ export interface ProgressWriterOptions {
   readonly clock: Clock;
   /** How long a count may wait for Redis before it is given up as lost. */
   readonly retryMs: number;
+  /** How long a new count waits for others to share its write. */
+  readonly lingerMs: number;
   readonly onError?: (error: unknown) => void;
   readonly onLost?: (kind: CountKind, batchId: string, images: number) => void;
   readonly onWritten?: (kind: CountKind, images: number) => void;
@@ -42,6 +45,8 @@ export class ProgressWriter {
   private flushing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private backoffMs = 0;
+  /** Set once the counts waiting have lingered: the next kick writes them. */
+  private lingered = false;
   private readonly emptyWaiters: Array<() => void> = [];
 
   constructor(private readonly options: ProgressWriterOptions) {}
@@ -94,6 +99,15 @@ export class ProgressWriter {
 
   private kick(): void {
     if (this.flushing || this.timer || this.closed) return;
+    if (!this.lingered && this.options.lingerMs > 0) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.lingered = true;
+        this.kick();
+      }, this.options.lingerMs);
+      return;
+    }
+    this.lingered = false;
     this.flushing = this.flush().finally(() => {
       this.flushing = undefined;
       if (this.pending.size === 0) {
@@ -101,6 +115,7 @@ export class ProgressWriter {
       } else if (this.backoffMs > 0) {
         this.timer = setTimeout(() => {
           this.timer = undefined;
+          this.lingered = true;
           this.kick();
         }, this.backoffMs);
       } else {

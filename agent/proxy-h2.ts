@@ -37,9 +37,16 @@ const CONNECTION_SPECIFIC = new Set([
 ]);
 const RESPONSE_PSEUDO = new Set([':status']);
 
-/** Per-stream and per-connection flow-control windows: room for a 1 MiB message in flight. */
-const STREAM_WINDOW = 1 << 20;
-const SESSION_WINDOW = 16 << 20;
+/**
+ * Per-stream and per-connection receive windows: what a caller may send before the agent has
+ * passed it on. Each received chunk is a slice of a socket read that Node frees only in a
+ * garbage collection, so the windows bound the agent's memory: with 128 KiB per stream and
+ * 2 MiB per connection, its peak under 32 saturated calls of 1 MiB was 99-111 MB, against
+ * 137-150 MB with 1 MiB and 16 MiB, at the same throughput and latency in the benchmark. At
+ * 0.3 ms across nodes, 128 KiB still carries 400 MB/s per call.
+ */
+const STREAM_WINDOW = 128 << 10;
+const SESSION_WINDOW = 2 << 20;
 /**
  * The largest DATA frame we take (RFC 9113 allows up to 16 MiB - 1; the default is 16 KiB): a
  * 1 MiB message arrives in a few socket reads' worth of chunks instead of 64 frames.

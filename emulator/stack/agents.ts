@@ -16,6 +16,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../../shared/clock.js';
+import { AGENT_NODE_FLAGS } from '../../agent/node-flags.js';
 import { TargetKeys } from '../../shared/redis/keys.js';
 import { freePort, waitUntil, type Child, type ProcessGroup } from './processes.js';
 import { ready, targetPods, type PodLister, type WorkerTarget } from './workers.js';
@@ -140,7 +141,7 @@ export class AgentPods extends PolledWorkers {
     pod.agent = o.group.spawn({
       name: `prescaler-agent ${name}`,
       command: process.execPath,
-      args: [join(o.root, 'dist', 'agent', 'main.js')],
+      args: [...AGENT_NODE_FLAGS, join(o.root, 'dist', 'agent', 'main.js')],
       env: {
         PATH: process.env.PATH ?? '',
         PRESCALER_TARGET: target.name,

@@ -144,6 +144,7 @@ describe('prescaler agent, gRPC over h2c', () => {
     );
     await agent.inFlight.idle();
     await agent.inFlight.settled();
+    await agent.writer.drained();
     expect(await progress(redis, prefix, 'late')).toEqual({ heartbeat: null, done: 0, failed: 0 });
   });
 
@@ -161,6 +162,7 @@ describe('prescaler agent, gRPC over h2c', () => {
       Promise.resolve(model.cancelled === before + 1),
     );
     await agent.inFlight.idle();
+    await agent.writer.drained();
     expect(await progress(redis, prefix, 'cancel')).toMatchObject({ done: 0, failed: 0 });
   });
 
@@ -171,6 +173,7 @@ describe('prescaler agent, gRPC over h2c', () => {
       details: expect.stringContaining('unavailable') as unknown,
     });
     await agent.inFlight.settled();
+    await agent.writer.drained();
     expect(await progress(redis, prefix, 'down')).toEqual({ heartbeat: null, done: 0, failed: 0 });
   });
 });

@@ -148,6 +148,7 @@ describe('prescaler agent, HTTP/1.1', () => {
       expect(answer.body.equals(body)).toBe(true);
       expect(answer.trailers['x-digest']).toBe(createHash('sha256').update(body).digest('hex'));
       await agent.inFlight.settled();
+      await agent.writer.drained();
       expect(await progress(redis, prefix, 'echo')).toEqual({ heartbeat: null, done: 1, failed: 0 });
     } finally {
       echo.closeAllConnections();
@@ -161,6 +162,7 @@ describe('prescaler agent, HTTP/1.1', () => {
     expect(answer.status).toBe(502);
     expect(answer.body).toMatch(/unavailable: ECONNREFUSED/);
     await agent.inFlight.settled();
+    await agent.writer.drained();
     expect(await progress(redis, prefix, 'down')).toEqual({ heartbeat: null, done: 0, failed: 0 });
   });
 

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
+import { AGENT_NODE_FLAGS } from '../../../agent/node-flags.js';
 import { freePort } from '../../../emulator/stack/processes.js';
 import { eventually, progress, send, spawnAgent, type SpawnedAgent } from '../../../bench/agent/support.js';
 import { RestModelServer } from '../../../bench/agent/model-servers.js';
@@ -126,7 +127,7 @@ describe('prescaler-agent as a process', () => {
   });
 
   it('exits 2 with a line naming the variable when the configuration is wrong', async () => {
-    const child = spawn(process.execPath, ['dist/agent/main.js'], {
+    const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, 'dist/agent/main.js'], {
       env: {
         PATH: process.env.PATH,
         PRESCALER_TARGET: 'not-a-target',

@@ -6,6 +6,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { AGENT_NODE_FLAGS } from '../../../agent/node-flags.js';
 
 const DOCKERFILE = readFileSync('agent/Dockerfile', 'utf8');
 const instructions = DOCKERFILE.split('\n')
@@ -23,7 +24,11 @@ describe('agent/Dockerfile', () => {
     expect(instructions[user]?.args).toBe('node');
     const entry = instructions.at(-1);
     expect(entry?.op).toBe('ENTRYPOINT');
-    expect(JSON.parse(entry?.args ?? '[]')).toEqual(['node', pkg.bin['prescaler-agent']]);
+    expect(JSON.parse(entry?.args ?? '[]')).toEqual([
+      'node',
+      ...AGENT_NODE_FLAGS,
+      pkg.bin['prescaler-agent'],
+    ]);
   });
 
   it('installs production dependencies from the lock file and copies the compiled agent and shared code', () => {
@@ -50,5 +55,10 @@ describe('agent/Dockerfile', () => {
 
   it('has a prescaler-agent bin entry that the build produces', () => {
     expect(pkg.bin['prescaler-agent']).toBe('dist/agent/main.js');
+  });
+
+  it('runs the bin with the Node flags of the agent (its shebang)', () => {
+    const shebang = readFileSync('agent/main.ts', 'utf8').split('\n')[0];
+    expect(shebang).toBe(`#!/usr/bin/env -S node ${AGENT_NODE_FLAGS.join(' ')}`);
   });
 });

@@ -25,11 +25,26 @@ const sum = (sink: Sink, kind: string, batch: string) =>
 describe('ProgressWriter', () => {
   it('writes every count, summing what waits', async () => {
     const sink = new Sink();
-    const writer = new ProgressWriter({ sink, clock: new ManualClock(0), retryMs: 60_000 });
+    const writer = new ProgressWriter({ sink, clock: new ManualClock(0), retryMs: 60_000, lingerMs: 0 });
     for (let i = 0; i < 50; i++) writer.add(i % 5 === 0 ? 'failed' : 'done', 'b1', 2);
     await writer.drained();
     expect([sum(sink, 'done', 'b1'), sum(sink, 'failed', 'b1')]).toEqual([80, 20]);
     expect(sink.taken.length).toBeLessThan(50);
+  });
+
+  it('lets counts linger so that one write takes every count of the batch that came meanwhile', async () => {
+    const sink = new Sink();
+    const writer = new ProgressWriter({ sink, clock: new ManualClock(0), retryMs: 60_000, lingerMs: 40 });
+    for (let i = 0; i < 10; i++) writer.add('done', 'b1', 1);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(sink.taken).toEqual([]);
+    for (let i = 0; i < 10; i++) writer.add('done', 'b1', 2);
+    writer.add('failed', 'b1', 1);
+    await writer.drained();
+    expect(sink.taken).toEqual([
+      ['done', 'b1', 30],
+      ['failed', 'b1', 1],
+    ]);
   });
 
   it('keeps counts while the sink fails and writes them when it is back', async () => {
@@ -39,6 +54,7 @@ describe('ProgressWriter', () => {
       sink,
       clock: new ManualClock(0),
       retryMs: 60_000,
+      lingerMs: 0,
       onError: (e) => errors.push(e),
     });
     sink.down = true;
@@ -60,6 +76,7 @@ describe('ProgressWriter', () => {
       sink,
       clock,
       retryMs: 1000,
+      lingerMs: 0,
       onLost: (kind, batchId, n) => lost.push([kind, batchId, n]),
     });
     sink.down = true;
@@ -78,6 +95,7 @@ describe('ProgressWriter', () => {
       sink,
       clock: new ManualClock(0),
       retryMs: 60_000,
+      lingerMs: 0,
       onLost: (_k, _b, n) => lost.push(n),
     });
     sink.down = true;
