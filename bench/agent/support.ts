@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { Agent } from '../../agent/agent.js';
+import { AGENT_NODE_FLAGS } from '../../agent/node-flags.js';
 import { parseAgentConfig } from '../../agent/config.js';
 import { systemClock } from '../../shared/clock.js';
 import { MemoryLogger } from '../../shared/log.js';
@@ -61,7 +62,7 @@ export interface SpawnedAgent {
 export async function spawnAgent(options: AgentEnv): Promise<SpawnedAgent> {
   const main = 'dist/agent/main.js';
   if (!existsSync(main)) throw new Error(`${main} is missing: run npm run build first`);
-  const child = spawn(process.execPath, [main], {
+  const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, main], {
     env: { PATH: process.env.PATH, ...env(options) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
