@@ -34,6 +34,19 @@ function setCondition(pod: Pod, type: string, status: 'True' | 'False', at: stri
   delete existing.message;
 }
 
+/** The image digest reference a container runtime reports for an image, made once per image. */
+const imageIds = new Map<string, string>();
+
+function imageIdOf(image: string): string {
+  let id = imageIds.get(image);
+  if (id === undefined) {
+    id = `${image.replace(/:[^/:@]*$/, '')}@sha256:${createHash('sha256').update(image).digest('hex')}`;
+    if (imageIds.size >= 1024) imageIds.clear();
+    imageIds.set(image, id);
+  }
+  return id;
+}
+
 export class Kubelet {
   private nextIp = 0;
 
@@ -106,7 +119,7 @@ export class Kubelet {
     pod.status.containerStatuses = (pod.status.containerStatuses ?? []).map((c) => ({
       ...c,
       state: { running: { startedAt: time } },
-      imageID: `${c.image.replace(/:[^/:@]*$/, '')}@sha256:${createHash('sha256').update(c.image).digest('hex')}`,
+      imageID: imageIdOf(c.image),
       containerID: `containerd://${randomBytes(32).toString('hex')}`,
       started: true,
     }));
