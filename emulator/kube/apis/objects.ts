@@ -1,10 +1,11 @@
 /**
  * The shapes of the objects the emulator serves (Deployment, Pod, Namespace, Scale) and the pure
  * helpers around them: API-server defaulting of a Deployment, a Pod built from a template the way
- * the ReplicaSet controller does, the pod-template-hash and random name suffixes, RFC 3339 times,
- * pod readiness, and the Scale view of a Deployment.
+ * the ReplicaSet controller does, the pod-template-hash and random name suffixes, RFC 3339 times
+ * (time.ts), pod readiness, and the Scale view of a Deployment.
  */
 import { randomInt } from 'node:crypto';
+import { rfc3339 } from './time.js';
 import type { JsonObject } from '../registry/patch.js';
 import { fromLabelSelector, type LabelSelector } from './selector.js';
 import type { HorizontalPodAutoscaler, ReplicaSet, ScaledObject } from './workloads.js';
@@ -163,28 +164,7 @@ export function dropEmptyMaps(meta: ObjectMeta): ObjectMeta {
   return meta;
 }
 
-/** RFC 3339 with second precision, as metav1.Time serializes. */
-export function rfc3339(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
-
-/**
- * Parsed timestamps by their text: the controllers read the same few second-resolution times of
- * every pod on each pass, and `Date.parse` is the costly part; the cache is emptied when it grows.
- */
-const parsedTimes = new Map<string, number | undefined>();
-const parsedTimesBound = 4096;
-
-export function parseTime(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const cached = parsedTimes.get(value);
-  if (cached !== undefined || parsedTimes.has(value)) return cached;
-  const parsed = Date.parse(value);
-  const ms = Number.isNaN(parsed) ? undefined : parsed;
-  if (parsedTimes.size >= parsedTimesBound) parsedTimes.clear();
-  parsedTimes.set(value, ms);
-  return ms;
-}
+export { parseTime, rfc3339 } from './time.js';
 
 /** The alphabet of apimachinery's util/rand: no vowels, no confusable digits. */
 const alphanums = 'bcdfghjklmnpqrstvwxz2456789';
@@ -270,8 +250,20 @@ export function scaleOf(d: Deployment): Scale {
       creationTimestamp: d.metadata.creationTimestamp,
     },
     spec: { replicas: d.spec.replicas },
-    status: { replicas: d.status.replicas ?? 0, selector: fromLabelSelector(d.spec.selector).toString() },
+    status: { replicas: d.status.replicas ?? 0, selector: selectorText(d.spec.selector) },
   };
+}
+
+/** A Deployment's selector is immutable, so its text is made once per selector object. */
+const selectorTexts = new WeakMap<LabelSelector, string>();
+
+function selectorText(selector: LabelSelector): string {
+  let text = selectorTexts.get(selector);
+  if (text === undefined) {
+    text = fromLabelSelector(selector).toString();
+    selectorTexts.set(selector, text);
+  }
+  return text;
 }
 
 /** A namespace object for a name first seen at `createdAt`. */

@@ -190,8 +190,23 @@ function jsonEqual(a: unknown, b: unknown): boolean {
   return keys.every((k) => Object.hasOwn(y, k) && jsonEqual(x[k], y[k]));
 }
 
+/**
+ * The last answer of equalIgnoreHash for a template object: the Deployment controller compares each
+ * set's template with the Deployment's on every pass. Stored templates are never changed in place
+ * (a write that changes a template stores a new object), so an answer holds for the same pair.
+ */
+const lastAnswer = new WeakMap<PodTemplate, { readonly other: PodTemplate; readonly equal: boolean }>();
+
 /** EqualIgnoreHash: the templates are equal once the pod-template-hash label is taken out. */
 export function equalIgnoreHash(a: PodTemplate, b: PodTemplate): boolean {
+  const last = lastAnswer.get(a);
+  if (last?.other === b) return last.equal;
+  const equal = compareIgnoreHash(a, b);
+  lastAnswer.set(a, { other: b, equal });
+  return equal;
+}
+
+function compareIgnoreHash(a: PodTemplate, b: PodTemplate): boolean {
   const strip = (t: PodTemplate): unknown => {
     const labels = { ...(t.metadata?.labels ?? {}) };
     delete labels['pod-template-hash'];

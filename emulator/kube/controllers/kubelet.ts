@@ -34,6 +34,32 @@ function setCondition(pod: Pod, type: string, status: 'True' | 'False', at: stri
   delete existing.message;
 }
 
+/** The image digest reference a container runtime reports for an image, made once per image. */
+const imageIds = new Map<string, string>();
+
+function imageIdOf(image: string): string {
+  let id = imageIds.get(image);
+  if (id === undefined) {
+    id = `${image.replace(/:[^/:@]*$/, '')}@sha256:${createHash('sha256').update(image).digest('hex')}`;
+    if (imageIds.size >= 1024) imageIds.clear();
+    imageIds.set(image, id);
+  }
+  return id;
+}
+
+/** Random bytes drawn from a pool filled 4 KiB at a time (one system call per 128 container ids). */
+let pool = Buffer.alloc(0);
+let used = 0;
+
+function randomHex(bytes: number): string {
+  if (used + bytes > pool.length) {
+    pool = randomBytes(4096);
+    used = 0;
+  }
+  used += bytes;
+  return pool.toString('hex', used - bytes, used);
+}
+
 export class Kubelet {
   private nextIp = 0;
 
@@ -106,8 +132,8 @@ export class Kubelet {
     pod.status.containerStatuses = (pod.status.containerStatuses ?? []).map((c) => ({
       ...c,
       state: { running: { startedAt: time } },
-      imageID: `${c.image.replace(/:[^/:@]*$/, '')}@sha256:${createHash('sha256').update(c.image).digest('hex')}`,
-      containerID: `containerd://${randomBytes(32).toString('hex')}`,
+      imageID: imageIdOf(c.image),
+      containerID: `containerd://${randomHex(32)}`,
       started: true,
     }));
     this.store.changePod(entry);

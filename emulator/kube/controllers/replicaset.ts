@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { randomSuffix, type Pod, type PodPhase } from '../apis/objects.js';
-import { isPodActive, isPodReady, podFromTemplate, podReadyTime } from '../apis/pods.js';
+import { isPodReady, podFromTemplate } from '../apis/pods.js';
 import type { ReplicaSet } from '../apis/workloads.js';
 import type { PodEntry, ReplicaSetEntry, Store } from '../storage/store.js';
 import { deletionCostOf, podsToDelete } from './active-pods.js';
@@ -44,10 +44,17 @@ export type RemovalCause = 'scale' | 'rollout';
 
 export type BusyProbe = (pod: Pod) => boolean | Promise<boolean>;
 
-/** Whether `labels` holds every one of `wanted`. */
-function hasLabels(labels: Record<string, string> | undefined, wanted: readonly [string, string][]): boolean {
-  for (const [k, v] of wanted) if (labels?.[k] !== v) return false;
-  return true;
+/**
+ * Its active pods Ready for minReadySeconds by `at` (podutil.IsPodAvailable): all the ready ones
+ * when even the newest became Ready long enough ago, else those whose Ready time is far enough back.
+ */
+function available(entry: ReplicaSetEntry, at: number): number {
+  const minReadyMs = (entry.object.spec.minReadySeconds ?? 0) * 1000;
+  if (entry.counts.newestReady + minReadyMs <= at) return entry.counts.ready;
+  let count = 0;
+  for (const { share } of entry.pods)
+    if (share?.readySince !== undefined && share.readySince + minReadyMs <= at) count++;
+  return count;
 }
 
 export class ReplicaSetController {
@@ -67,11 +74,11 @@ export class ReplicaSetController {
    * `cause` is what made the set shrink, for the removal records.
    */
   sync(entry: ReplicaSetEntry, at: number, cause: RemovalCause = 'scale'): void {
-    const pods = [...entry.pods].map((p) => p.object);
-    const diff = pods.filter(isPodActive).length - entry.object.spec.replicas;
+    const diff = entry.counts.active - entry.object.spec.replicas;
     if (diff < 0) {
       for (let i = 0; i < -diff; i++) this.createPod(entry, at);
     } else if (diff > 0) {
+      const pods = [...entry.pods].map((p) => p.object);
       const entries = new Map([...entry.pods].map((p) => [p.object, p]));
       const related = [...entry.owner.pods].map((p) => p.object);
       for (const pod of podsToDelete(pods, diff, at, related)) {
@@ -82,29 +89,30 @@ export class ReplicaSetController {
     this.syncStatus(entry, at);
   }
 
-  /** calculateStatus: counts of its active pods; stored only when they changed. */
+  /**
+   * calculateStatus: counts of its active pods, read from the counts the store keeps up to date on
+   * every pod write (storage/pod-tally.ts); stored only when they changed.
+   */
   syncStatus(entry: ReplicaSetEntry, at: number): void {
     const rs = entry.object;
-    const minReadyMs = (rs.spec.minReadySeconds ?? 0) * 1000;
-    const labels = Object.entries(rs.spec.template.metadata?.labels ?? {});
+    const { active, fullyLabeled, ready } = entry.counts;
     const status: ReplicaSet['status'] = {
-      replicas: 0,
-      fullyLabeledReplicas: 0,
-      readyReplicas: 0,
-      availableReplicas: 0,
+      replicas: active,
+      fullyLabeledReplicas: fullyLabeled,
+      readyReplicas: ready,
+      availableReplicas: available(entry, at),
       observedGeneration: rs.metadata.generation ?? 1,
     };
-    for (const { object: pod } of entry.pods) {
-      if (!isPodActive(pod)) continue;
-      status.replicas++;
-      if (hasLabels(pod.metadata.labels, labels))
-        status.fullyLabeledReplicas = (status.fullyLabeledReplicas ?? 0) + 1;
-      const readySince = podReadyTime(pod);
-      if (readySince === undefined) continue;
-      status.readyReplicas = (status.readyReplicas ?? 0) + 1;
-      if (readySince + minReadyMs <= at) status.availableReplicas = (status.availableReplicas ?? 0) + 1;
-    }
-    if (JSON.stringify(status) === JSON.stringify(rs.status)) return;
+    const was = rs.status;
+    if (
+      was.replicas === status.replicas &&
+      was.fullyLabeledReplicas === status.fullyLabeledReplicas &&
+      was.readyReplicas === status.readyReplicas &&
+      was.availableReplicas === status.availableReplicas &&
+      was.observedGeneration === status.observedGeneration &&
+      Object.keys(was).length === 5
+    )
+      return;
     rs.status = status;
     this.store.changeReplicaSet(entry);
   }

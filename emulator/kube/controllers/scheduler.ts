@@ -3,7 +3,6 @@
  * first (fewest of its own pods on the node, like the PodTopologySpread / SelectorSpread scoring of
  * pkg/scheduler/framework/plugins), then the cluster's (fewest pods overall), then by node order.
  */
-import { isPodActive } from '../apis/pods.js';
 import type { PodEntry } from '../storage/store.js';
 
 export class Scheduler {
@@ -18,13 +17,12 @@ export class Scheduler {
     for (const node of this.nodes) this.podsOnNode.set(node, 0);
   }
 
-  /** Picks the node for `entry` and counts the pod on it. */
+  /**
+   * Picks the node for `entry` and counts the pod on it. Its Deployment's active pods per node are
+   * counted by the store on every pod write (storage/pod-tally.ts).
+   */
   place(entry: PodEntry): string {
-    const mine = new Map<string, number>();
-    for (const sibling of entry.owner?.pods ?? []) {
-      const node = sibling.object.spec.nodeName;
-      if (node !== undefined && isPodActive(sibling.object)) mine.set(node, (mine.get(node) ?? 0) + 1);
-    }
+    const mine: ReadonlyMap<string, number> = entry.owner?.podsOnNode ?? new Map<string, number>();
     let best = this.nodes[0] as string;
     for (const node of this.nodes) {
       const a = [mine.get(node) ?? 0, this.podsOnNode.get(node) ?? 0];

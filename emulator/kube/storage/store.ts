@@ -17,12 +17,22 @@ import {
   type Pod,
 } from '../apis/objects.js';
 import type { Autoscaler, ReplicaSet } from '../apis/workloads.js';
+import {
+  emptyCounts,
+  shareOf,
+  tally,
+  type NodeCounts,
+  type PodShare,
+  type ReplicaSetCounts,
+} from './pod-tally.js';
 
 export interface DeploymentEntry {
   object: Deployment;
   selector: Selector;
   /** Pods its ReplicaSets own, terminating ones included. */
   readonly pods: Set<PodEntry>;
+  /** Its active pods per node (pod-tally.ts). */
+  readonly podsOnNode: NodeCounts;
   /** Its ReplicaSets, oldest first. */
   readonly replicaSets: ReplicaSetEntry[];
 }
@@ -34,6 +44,8 @@ export interface ReplicaSetEntry {
   readonly hash: string;
   /** Pods it owns, terminating ones included. */
   readonly pods: Set<PodEntry>;
+  /** Counts of its active, fully labeled and ready pods (pod-tally.ts). */
+  readonly counts: ReplicaSetCounts;
 }
 
 export interface PodEntry {
@@ -41,6 +53,8 @@ export interface PodEntry {
   /** The Deployment whose ReplicaSet owns the pod. */
   readonly owner: DeploymentEntry | undefined;
   readonly replicaSet: ReplicaSetEntry | undefined;
+  /** What it added to its ReplicaSet's and Deployment's counts at its last write. */
+  share?: PodShare;
 }
 
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -137,6 +151,7 @@ export class Store {
       object,
       selector: fromLabelSelector(object.spec.selector),
       pods: new Set(),
+      podsOnNode: new Map(),
       replicaSets: [],
     };
     nested(this.deploymentsByNs, namespace).set(object.metadata.name, entry);
@@ -168,7 +183,7 @@ export class Store {
 
   /** Adds a ReplicaSet (metadata complete but for its resourceVersion) to its Deployment. */
   addReplicaSet(owner: DeploymentEntry, object: ReplicaSet, hash: string): ReplicaSetEntry {
-    const entry: ReplicaSetEntry = { object, owner, hash, pods: new Set() };
+    const entry: ReplicaSetEntry = { object, owner, hash, pods: new Set(), counts: emptyCounts() };
     owner.replicaSets.push(entry);
     this.stamp(object, 'ADDED');
     return entry;
@@ -241,13 +256,24 @@ export class Store {
     nested(this.podsByNs, namespace).set(object.metadata.name, entry);
     replicaSet?.pods.add(entry);
     replicaSet?.owner.pods.add(entry);
+    this.recount(entry);
     this.stamp(object, 'ADDED');
     return entry;
   }
 
   changePod(entry: PodEntry, object: Pod = entry.object): void {
     entry.object = object;
+    this.recount(entry);
     this.stamp(object, 'MODIFIED');
+  }
+
+  /** Replaces the pod's share of its owners' counts by one of its current state (pod-tally.ts). */
+  private recount(entry: PodEntry, removed = false): void {
+    const rs = entry.replicaSet;
+    if (rs === undefined) return;
+    tally(entry.share, -1, rs.counts, rs.owner.podsOnNode);
+    entry.share = removed ? undefined : shareOf(entry.object, rs.object.spec.template.metadata?.labels);
+    tally(entry.share, 1, rs.counts, rs.owner.podsOnNode);
   }
 
   removePod(entry: PodEntry): void {
@@ -257,6 +283,7 @@ export class Store {
     inner.delete(entry.object.metadata.name);
     entry.owner?.pods.delete(entry);
     entry.replicaSet?.pods.delete(entry);
+    this.recount(entry, true);
     this.stamp(entry.object, 'DELETED');
   }
 }
