@@ -39,14 +39,14 @@ const RESPONSE_PSEUDO = new Set([':status']);
 
 /**
  * Per-stream and per-connection receive windows: what a caller may send before the agent has
- * passed it on. Each received chunk is a slice of a socket read that Node frees only in a
- * garbage collection, so the windows bound the agent's memory: with 128 KiB per stream and
- * 2 MiB per connection, its peak under 32 saturated calls of 1 MiB was 99-111 MB, against
- * 137-150 MB with 1 MiB and 16 MiB, at the same throughput and latency in the benchmark. At
- * 0.3 ms across nodes, 128 KiB still carries 400 MB/s per call.
+ * passed it on. A 1 MiB stream window lets a 1 MiB message in without waiting for window updates
+ * (with 128 KiB, the benchmark's paced gRPC calls waited for eight of them and the median call
+ * took 5-8 ms longer); the connection window bounds what the agent holds for one caller, since
+ * Node hands each DATA chunk over as a slice of a socket read that only a garbage collection
+ * frees. 8 MiB holds eight such messages at once.
  */
-const STREAM_WINDOW = 128 << 10;
-const SESSION_WINDOW = 2 << 20;
+const STREAM_WINDOW = 1 << 20;
+const SESSION_WINDOW = 8 << 20;
 /**
  * The largest DATA frame we take (RFC 9113 allows up to 16 MiB - 1; the default is 16 KiB): a
  * 1 MiB message arrives in a few socket reads' worth of chunks instead of 64 frames.

@@ -13,6 +13,7 @@
  * time a real model would spend computing (the benchmark's unsaturated rounds).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
@@ -86,6 +87,23 @@ export function predict(
   );
 }
 
+/**
+ * TF Serving answers gRPC with gRPC's C++ core, whose BDP probe (on by default) sizes each
+ * connection's receive windows to the traffic, so a 1 MiB message does not wait for 16 window
+ * updates of 64 KiB. A grpc-js server keeps Node's 64 KiB and offers no option for it
+ * (grpc/grpc-node#2429), so the stand-in opens its windows the way TF Serving's end up: 1 MiB per
+ * stream, 8 MiB per connection, on the HTTP/2 servers grpc-js keeps in `http2Servers`.
+ */
+function openWindows(server: grpc.Server): void {
+  const servers = (server as unknown as { http2Servers?: unknown }).http2Servers;
+  if (!(servers instanceof Map))
+    throw new Error('@grpc/grpc-js no longer keeps its HTTP/2 servers in `http2Servers`: update openWindows');
+  for (const http2 of servers.keys() as IterableIterator<Http2Server>) {
+    http2.updateSettings({ initialWindowSize: 1 << 20 });
+    http2.on('session', (session: ServerHttp2Session) => session.setLocalWindowSize(8 << 20));
+  }
+}
+
 export class PredictServer {
   readonly server = new grpc.Server({
     'grpc.max_receive_message_length': MAX_MESSAGE,
@@ -121,6 +139,7 @@ export class PredictServer {
         error ? reject(error) : resolve(bound),
       ),
     );
+    openWindows(s.server);
     return s;
   }
 
