@@ -5,7 +5,7 @@
  * ranking (as HPA or KEDA would: just lower replicas) removes busy pods.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../../shared/clock.js';
@@ -37,6 +37,7 @@ describe('busy pods on scale-in', () => {
   let server: RedisServer;
   let emulator: KubeEmulator;
   let deps: ReconcileDeps;
+  let kubeconfigDir: string;
   let redis: RedisHandle;
 
   beforeAll(async () => {
@@ -54,7 +55,8 @@ describe('busy pods on scale-in', () => {
     });
     emulator.applyManifest(manifest('ranked'));
     emulator.applyManifest(manifest('unranked'));
-    const kubeconfig = join(mkdtempSync(join(tmpdir(), 'prescaler-')), 'kubeconfig');
+    kubeconfigDir = mkdtempSync(join(tmpdir(), 'prescaler-'));
+    const kubeconfig = join(kubeconfigDir, 'kubeconfig');
     await emulator.writeKubeconfig(kubeconfig);
     const target = (namespace: string) => ({
       cluster: { kubeconfig },
@@ -77,6 +79,7 @@ describe('busy pods on scale-in', () => {
     await emulator.stop();
     await redis.close();
     await server.stop();
+    rmSync(kubeconfigDir, { recursive: true, force: true });
   });
 
   /** Six Ready pods, of which the three the ReplicaSet would remove first hold work. */

@@ -6,9 +6,8 @@
  * Deployment controller at work (support/scale-in.ts is the harness).
  */
 import { describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { ScaleApi } from '../../../shared/kube/scale-api.js';
 import { runReconcile } from '../../../functions/reconcile.js';
 import { rolloutChecks } from './support/rollout.js';
@@ -277,7 +276,8 @@ describe('safe scale-in scenarios', () => {
       async () => {
         const namespaces = Array.from({ length: 50 }, (_, i) => `healthy-${i}`);
         for (const ns of namespaces) h.emulator.applyManifest(manifest(ns));
-        const dead = join(mkdtempSync(join(tmpdir(), 'prescaler-')), 'kubeconfig');
+        // Beside the healthy kubeconfig, in the directory the harness removes afterwards.
+        const dead = join(dirname(h.kubeconfig), 'kubeconfig-unreachable');
         const address = h.blackHole.address() as { port: number };
         writeFileSync(
           dead,

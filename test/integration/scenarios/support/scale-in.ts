@@ -5,10 +5,10 @@
  * `scaleInHarness()` is called inside a describe (it registers beforeAll/afterAll).
  */
 import { afterAll, beforeAll, expect } from '@jest/globals';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { ManualClock } from '../../../../shared/clock.js';
@@ -99,6 +99,7 @@ export function scaleInHarness() {
     await h.emulator.stop();
     await redis.close();
     await server.stop();
+    rmSync(dirname(h.kubeconfig), { recursive: true, force: true });
   });
 
   /** Deps for targets in `namespaces`, each with a ScaleApi wrapped by `wrap`. */

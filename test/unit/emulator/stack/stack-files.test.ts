@@ -3,8 +3,8 @@
  * else), the scaled manifests with each target's startup read from the original, one registry
  * per function naming that function's kubeconfig, and the env file a shell sources.
  */
-import { describe, expect, it } from '@jest/globals';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,9 +19,18 @@ import {
 import type { StackInfo } from '../../../../emulator/stack/stack.js';
 import { STACK_TARGETS, TimeScale } from '../../../../emulator/stack/targets.js';
 
-const fresh = () => mkdtempSync(join(tmpdir(), 'prescaler-stack-files-'));
+const made: string[] = [];
+const fresh = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'prescaler-stack-files-'));
+  made.push(dir);
+  return dir;
+};
 
 describe('stack files', () => {
+  afterAll(() => {
+    for (const dir of made) rmSync(dir, { recursive: true, force: true });
+  });
+
   it('clears the logs and manifests of an earlier stack, and keeps everything else', async () => {
     const dir = fresh();
     await mkdir(join(dir, 'logs'), { recursive: true });
