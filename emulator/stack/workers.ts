@@ -6,7 +6,9 @@
  * while holding work, DEL when idle. Batches are discovered in the ledger (`total`), where the
  * prescale function registered them; a dispatcher hands out each image once, like a queue.
  *
- * A pod that is removed (picked for deletion, or gone) loses the images it holds: they are
+ * A pod picked for deletion stops taking images and finishes those it holds, as a worker does
+ * on SIGTERM within the pod's terminationGracePeriodSeconds (the emulator keeps it Terminating
+ * that long). What it still holds when the pod is gone, or when a pod stops being Ready, is lost:
  * counted as interrupted and put back for another pod.
  */
 import type { Redis } from 'ioredis';
@@ -41,6 +43,10 @@ interface PodWorker {
   readonly reporter: ProgressReporter;
   readonly held: Map<number, Batch>;
   alive: boolean;
+  /** Picked for deletion: takes no new image, finishes what it holds. */
+  draining: boolean;
+  /** The timers of the images held, cleared when the worker goes. */
+  readonly timers: Set<NodeJS.Timeout>;
   refresh: NodeJS.Timeout;
 }
 
@@ -107,13 +113,19 @@ export class Workers extends PolledWorkers<Batch> {
     return [...this.workers.values()].filter((w) => w.target.name === target && w.held.size > 0).length;
   }
 
-  /** Tells the workers a pod was picked for deletion: it stops at once and loses what it holds. */
+  /** Tells the workers a pod was picked for deletion: it takes nothing new and finishes what it holds. */
   podRemoved(namespace: string, name: string): void {
-    const worker = this.workers.get(`${namespace}/${name}`);
-    if (worker) {
-      this.retire(worker, true);
-      this.workers.delete(`${namespace}/${name}`);
-    }
+    const key = `${namespace}/${name}`;
+    const worker = this.workers.get(key);
+    if (worker) this.drain(key, worker);
+  }
+
+  /** Stops taking images; once nothing is held, the worker goes (its heartbeat with it). */
+  private drain(key: string, worker: PodWorker): void {
+    worker.draining = true;
+    if (worker.held.size > 0) return;
+    this.retire(worker, false);
+    this.workers.delete(key);
   }
 
   protected async poll(): Promise<void> {
@@ -122,6 +134,14 @@ export class Workers extends PolledWorkers<Batch> {
     const seen = new Set<string>();
     for (const { target, pod, key } of targetPods(this.options.targets, this.options.pods)) {
       const worker = this.workers.get(key);
+      if (pod.metadata.deletionTimestamp !== undefined) {
+        // Terminating: the worker finishes what it holds until the pod is gone.
+        if (worker) {
+          seen.add(key);
+          this.drain(key, worker);
+        }
+        continue;
+      }
       if (!ready(pod)) {
         if (worker) {
           this.retire(worker, true);
@@ -193,6 +213,8 @@ export class Workers extends PolledWorkers<Batch> {
       reporter,
       held: new Map(),
       alive: true,
+      draining: false,
+      timers: new Set(),
       refresh: setInterval(
         () => {
           if (worker.held.size > 0)
@@ -209,6 +231,8 @@ export class Workers extends PolledWorkers<Batch> {
     if (!worker.alive) return;
     worker.alive = false;
     clearInterval(worker.refresh);
+    for (const timer of worker.timers) clearTimeout(timer);
+    worker.timers.clear();
     for (const batch of worker.held.values()) {
       if (lost) this.interrupted++;
       batch.issued--;
@@ -227,14 +251,18 @@ export class Workers extends PolledWorkers<Batch> {
 
   private fill(worker: PodWorker): void {
     let claimed = false;
-    while (worker.alive && worker.held.size < worker.target.imagesPerReplica) {
+    while (worker.alive && !worker.draining && worker.held.size < worker.target.imagesPerReplica) {
       const batch = this.nextBatch(worker.target.name);
       if (!batch) break;
       batch.issued++;
       const slot = this.nextSlot++;
       worker.held.set(slot, batch);
       claimed = true;
-      setTimeout(() => void this.finish(worker, slot, batch), worker.target.msPerImage);
+      const timer = setTimeout(() => {
+        worker.timers.delete(timer);
+        void this.finish(worker, slot, batch);
+      }, worker.target.msPerImage);
+      worker.timers.add(timer);
     }
     if (claimed) void worker.reporter.heartbeat(worker.held.size).catch((e: unknown) => this.note(e));
   }
@@ -246,6 +274,7 @@ export class Workers extends PolledWorkers<Batch> {
     if (batch.done >= batch.total) batch.finishedMs = this.options.clock.now();
     try {
       await worker.reporter.done(batch.batchId, 1);
+      if (worker.draining) return this.drain(`${worker.target.namespace}/${worker.name}`, worker);
       // Take the next image before the heartbeat, so a pod with work never shows as idle.
       this.fill(worker);
       await worker.reporter.heartbeat(worker.held.size);

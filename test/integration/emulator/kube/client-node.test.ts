@@ -5,7 +5,7 @@
  * Status body, and pods coming up on virtual time.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -63,6 +63,7 @@ function configFor(emu: KubeEmulator, user: string, token: string | undefined): 
 describe('emulator with @kubernetes/client-node', () => {
   const clock = new ManualClock(START);
   let emu: KubeEmulator;
+  let dir: string;
   let apps: AppsV1Api;
   let core: CoreV1Api;
   let scalerApps: AppsV1Api;
@@ -80,7 +81,7 @@ describe('emulator with @kubernetes/client-node', () => {
       },
       { apiGroups: [''], resources: ['pods'], verbs: ['list', 'patch'], namespaces: [NS] },
     ]);
-    const dir = await mkdtemp(join(tmpdir(), 'kube-emulator-'));
+    dir = await mkdtemp(join(tmpdir(), 'kube-emulator-'));
     const file = join(dir, 'kubeconfig');
     await emu.writeKubeconfig(file);
     const admin = new KubeConfig();
@@ -95,6 +96,7 @@ describe('emulator with @kubernetes/client-node', () => {
 
   afterAll(async () => {
     await emu.stop();
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('reads the scale subresource of a manifest Deployment', async () => {

@@ -8,26 +8,12 @@ import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ManualClock } from '../../../../shared/clock.js';
 import { KubeEmulator, ManifestError, type Pod, type RemovedPod } from '../../../../emulator/kube/index.js';
+import { jobsDeployment } from '../../../support/jobs-deployment.js';
 
 const START = Date.parse('2025-06-01T08:00:00Z');
 
-const manifest = (name: string, replicas: number, extra = ''): string => `
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${name}
-  namespace: jobs
-  annotations:
-    emulator.prescaler.dev/startup-seconds: "2"
-    emulator.prescaler.dev/termination-grace-seconds: "1"
-spec:
-  replicas: ${replicas}
-  selector: { matchLabels: { app: ${name} } }
-  template:
-    metadata: { labels: { app: ${name} } }
-    spec:
-      containers: [{ name: worker, image: "ghcr.io/acme/worker:1.0" }]${extra}
-`;
+const manifest = (name: string, replicas: number, extra = ''): string =>
+  jobsDeployment(name, { replicas, extra });
 
 describe('busy hook', () => {
   const clock = new ManualClock(START);

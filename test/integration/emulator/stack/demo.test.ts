@@ -33,7 +33,9 @@ describe('the demo scenario on the local stack', () => {
 
   afterAll(async () => {
     await stack?.stop();
-    await rm(dir, { recursive: true, force: true });
+    // A failed run keeps the processes' logs for a look at what happened.
+    if (result?.ok === false) console.log(`demo failed: the stack's logs are kept in ${dir}`);
+    else await rm(dir, { recursive: true, force: true });
   });
 
   // How fast is measured by `npm run bench` (publish-to-replicas); here: that every publish did.

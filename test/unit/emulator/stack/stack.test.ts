@@ -4,7 +4,7 @@
  * options of `npm start` / `npm run demo`.
  */
 import { describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -116,6 +116,7 @@ describe('checkPrerequisites', () => {
     expect(message).toContain('apt-get install -y redis-server');
     expect(message).toContain('apt-get install -y openjdk-17-jre-headless');
     expect(message).toContain('apt-get install -y google-cloud-cli-pubsub-emulator');
+    rmSync(empty, { recursive: true, force: true });
   });
 
   it('finds the tools on PATH and the emulator where PUBSUB_EMULATOR_BIN says', () => {
@@ -129,6 +130,7 @@ describe('checkPrerequisites', () => {
       java: join(dir, 'java'),
       pubsubEmulator: join(dir, 'emu'),
     });
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 
