@@ -1,10 +1,11 @@
 /**
  * Writes counts (`HINCRBY ...:done|failed batchId n`) in the background, so Redis trouble never
  * touches the data path. Counts are summed per batch while they wait and written `lingerMs` after
- * the first of them arrived (one write per batch and linger instead of one per request: reconcile
- * reads the counts once a minute, so 100 ms of lag costs nothing), and when Redis fails they wait and are tried again (backoff 250 ms doubling to 5 s) for
- * at most `retryMs` from the moment they were first held back. What is still unwritten then is
- * dropped and counted as lost (`onLost`), never silently; every failed write goes to `onError`.
+ * the first of them arrived: one write per batch and linger instead of one per request, and
+ * reconcile reads the counts once a minute, so 100 ms of lag costs nothing. When Redis fails they
+ * wait and are tried again (backoff 250 ms doubling to 5 s) for at most `retryMs` from the moment
+ * they were first held back. What is still unwritten then is dropped and counted as lost
+ * (`onLost`), never silently; every failed write goes to `onError`.
  */
 import type { Clock } from '../shared/clock.js';
 

@@ -121,7 +121,7 @@ export class AgentPods extends PolledWorkers {
     }
   }
 
-  /** Starts the pod's model server and agent; the pod takes images once its agent answers. */
+  /** Starts the pod's model server and agent; the pod takes images once both answer. */
   private async hire(key: string, name: string, target: WorkerTarget): Promise<void> {
     const o = this.options;
     const [modelPort, port, adminPort] = [await freePort(), await freePort(), await freePort()];
@@ -156,9 +156,13 @@ export class AgentPods extends PolledWorkers {
       logFile: join(o.logsDir, `prescaler-agent-${name}.log`),
     });
     const agent = pod.agent;
+    // Ready as the pod's readiness probes would have it: the agent and the model it fronts (TF
+    // Serving's model status), so that no image meets a model server still starting (a 502).
     void waitUntil(
-      `the agent of ${name}`,
-      () => healthy(`http://127.0.0.1:${adminPort}/healthz`),
+      `the agent of ${name} and its model server`,
+      async () =>
+        (await healthy(`http://127.0.0.1:${adminPort}/healthz`)) &&
+        (await healthy(`http://127.0.0.1:${modelPort}/v1/models/${MODEL}`)),
       20_000,
       agent,
     )

@@ -274,7 +274,9 @@ export class Workers extends PolledWorkers<Batch> {
     if (batch.done >= batch.total) batch.finishedMs = this.options.clock.now();
     try {
       await worker.reporter.done(batch.batchId, 1);
-      if (worker.draining) return this.drain(`${worker.target.namespace}/${worker.name}`, worker);
+      // A draining worker goes with its last image (its heartbeat deleted as it goes).
+      if (worker.draining && worker.held.size === 0)
+        return this.drain(`${worker.target.namespace}/${worker.name}`, worker);
       // Take the next image before the heartbeat, so a pod with work never shows as idle.
       this.fill(worker);
       await worker.reporter.heartbeat(worker.held.size);
