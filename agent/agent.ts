@@ -105,7 +105,7 @@ export class Agent {
     const tracker = new Tracker(this.inFlight, this.writer, this.metrics, deps.logger);
     this.proxies = config.routes.map((route) =>
       route.protocol === 'h2c'
-        ? new H2Proxy(route, tracker, this.metrics)
+        ? new H2Proxy(route, tracker, this.metrics, deps.logger)
         : new Http1Proxy(route, tracker, this.metrics),
     );
     this.admin = new AdminServer(this.inFlight, this.metrics, () => this.draining);

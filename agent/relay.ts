@@ -15,7 +15,7 @@ const OWN_BUFFER_MIN = 8192;
 type Detachable = ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
 
 /** Frees a written chunk's memory now, if the chunk is the whole of its own ArrayBuffer. */
-function release(chunk: Buffer): void {
+export function release(chunk: Buffer): void {
   const buffer = chunk.buffer as Detachable;
   if (chunk.byteOffset === 0 && chunk.byteLength >= OWN_BUFFER_MIN && chunk.byteLength === buffer.byteLength)
     buffer.transfer?.(0);

@@ -166,6 +166,23 @@ describe('prescaler agent, gRPC over h2c', () => {
     expect(await progress(redis, prefix, 'cancel')).toMatchObject({ done: 0, failed: 0 });
   });
 
+  it('on shutdown lets the call under way finish and count, and sends no new call upstream', async () => {
+    await start();
+    const held = predict(client, image(64, 'hold'), { 'x-prescaler-batch': 'drain' });
+    await model.holding(1);
+    const calls = model.calls;
+    const stopped = agent.shutdown(5000);
+    // The caller was sent GOAWAY: a new call is refused here and finds no other pod to go to.
+    await expect(predict(client, image(64), { 'x-prescaler-batch': 'drain' })).rejects.toMatchObject({
+      code: grpc.status.UNAVAILABLE,
+    });
+    expect(model.calls).toBe(calls);
+    model.release();
+    await expect(held).resolves.toMatchObject({ outputs: { size: { dtype: 64 } } });
+    await stopped;
+    expect(await progress(redis, prefix, 'drain')).toEqual({ heartbeat: null, done: 1, failed: 0 });
+  });
+
   it('answers UNAVAILABLE when the upstream is down', async () => {
     await start(await freePort());
     await expect(predict(client, image(64), { 'x-prescaler-batch': 'down' })).rejects.toMatchObject({
