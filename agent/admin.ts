@@ -10,7 +10,8 @@
  *                  waits, it changes nothing: the model server's preStop hook calls it so the
  *                  server is stopped after the last request through the agent has ended.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { http } from './node-http.js';
 import type { InFlight } from './inflight.js';
 import type { AgentMetrics } from './metrics.js';
 import { CONTENT_TYPE } from './prometheus.js';
@@ -44,7 +45,7 @@ export class AdminServer {
     private readonly metrics: AgentMetrics,
     private readonly draining: () => boolean,
   ) {
-    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server = http.createServer((req, res) => void this.handle(req, res));
   }
 
   async listen(host: string, port: number): Promise<number> {

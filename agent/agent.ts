@@ -106,7 +106,7 @@ export class Agent {
     this.proxies = config.routes.map((route) =>
       route.protocol === 'h2c'
         ? new H2Proxy(route, tracker, this.metrics, deps.logger)
-        : new Http1Proxy(route, tracker, this.metrics),
+        : new Http1Proxy(route, tracker, this.metrics, deps.logger),
     );
     this.admin = new AdminServer(this.inFlight, this.metrics, () => this.draining);
     this.troubleTimer = setInterval(() => this.reportTrouble(), TROUBLE_LOG_MS);

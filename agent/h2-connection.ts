@@ -18,8 +18,9 @@ import type { Socket } from 'node:net';
 import { ErrorCode, FrameScanner, goaway, rstStream, type FrameEvents } from './h2-frames.js';
 import type { HeaderFields } from './hpack.js';
 import { grpcOutcome, httpOutcome } from './outcome.js';
-import { release } from './relay.js';
-import type { Ticket, Tracker } from './tracker.js';
+import { bindPair, type PairDeps } from './passthrough.js';
+import { pump, release } from './relay.js';
+import type { Ticket } from './tracker.js';
 
 interface Exchange {
   readonly ticket: Ticket;
@@ -52,17 +53,7 @@ class Direction {
     events: FrameEvents,
   ) {
     this.scanner = new FrameScanner(client, events);
-    let waiting = false;
-    const resume = () => {
-      waiting = false;
-      from.resume();
-    };
-    from.on('data', (chunk: Buffer) => {
-      if (this.forward(chunk) || waiting) return;
-      waiting = true;
-      from.pause();
-      to.once('drain', resume);
-    });
+    pump(from, to, (chunk) => this.forward(chunk));
   }
 
   inject(frameBytes: Buffer): void {
@@ -90,13 +81,6 @@ class Direction {
   }
 }
 
-export interface H2ConnectionDeps {
-  readonly tracker: Tracker;
-  readonly route: string;
-  /** The scanner lost track of a connection's frames: its requests are no longer counted. */
-  readonly onLost: (reason: string) => void;
-}
-
 export class H2Connection {
   private readonly exchanges = new Map<number, Exchange>();
   private readonly up: Direction;
@@ -109,22 +93,15 @@ export class H2Connection {
   constructor(
     private readonly client: Socket,
     private readonly upstream: Socket,
-    private readonly deps: H2ConnectionDeps,
+    private readonly deps: PairDeps,
     onClose: () => void,
   ) {
-    for (const socket of [client, upstream]) {
-      socket.setNoDelay(true);
-      socket.on('error', () => undefined);
-      socket.once('close', () => {
-        if (this.closed) return;
-        this.closed = true;
-        client.destroy();
-        upstream.destroy();
-        for (const exchange of this.exchanges.values()) exchange.ticket.end('retryable');
-        this.exchanges.clear();
-        onClose();
-      });
-    }
+    bindPair(client, upstream, () => {
+      this.closed = true;
+      for (const exchange of this.exchanges.values()) exchange.ticket.end('retryable');
+      this.exchanges.clear();
+      onClose();
+    });
     // A half-close is passed on: each side's FIN reaches the other once its bytes have.
     client.once('end', () => upstream.end());
     upstream.once('end', () => client.end());

@@ -31,21 +31,29 @@ export interface RelayOptions {
 }
 
 /**
- * Streams `from` into `to`. Errors are the caller's to handle on either stream (as with `pipe`):
- * a failure of `to` must not tear down `from`, whose side may still need an answer.
+ * Hands each chunk of `from` to `forward`, which writes it on to `to` and answers whether `to`
+ * takes more: while it does not, `from` is paused, until `to` drains.
  */
-export function relay(from: Readable, to: Writable, options: RelayOptions = {}): void {
+export function pump(from: Readable, to: Writable, forward: (chunk: Buffer) => boolean): void {
   let waiting = false;
   const resume = () => {
     waiting = false;
     from.resume();
   };
   from.on('data', (chunk: Buffer) => {
-    if (to.write(chunk, options.release ? () => release(chunk) : undefined) || waiting) return;
+    if (forward(chunk) || waiting) return;
     waiting = true;
     from.pause();
     to.once('drain', resume);
   });
+}
+
+/**
+ * Streams `from` into `to`. Errors are the caller's to handle on either stream (as with `pipe`):
+ * a failure of `to` must not tear down `from`, whose side may still need an answer.
+ */
+export function relay(from: Readable, to: Writable, options: RelayOptions = {}): void {
+  pump(from, to, (chunk) => to.write(chunk, options.release ? () => release(chunk) : undefined));
   from.once('end', () => {
     options.beforeEnd?.();
     if (options.end !== false) to.end();

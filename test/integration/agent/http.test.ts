@@ -7,7 +7,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import type { Agent } from '../../../agent/agent.js';
 import { freePort } from '../../../emulator/stack/processes.js';
@@ -187,6 +187,38 @@ describe('prescaler agent, HTTP/1.1', () => {
     const metrics = await send(agent.adminPort, '/metrics', { method: 'GET' });
     expect(metrics.body).toMatch(/prescaler_agent_redis_errors_total [1-9]/);
     expect(metrics.body).not.toMatch(/prescaler_agent_images_lost_total\{[^}]*\} [1-9]/);
+  });
+
+  it('on shutdown closes an idle keep-alive connection at once and a busy one after its response', async () => {
+    await start();
+    const open = () =>
+      new Promise<Socket>((resolve) => {
+        const socket = connect(port, '127.0.0.1', () => resolve(socket));
+        socket.on('error', () => undefined);
+        socket.resume();
+      });
+    const closed = (socket: Socket) => new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const [idle, busy] = [await open(), await open()];
+    const answer: Buffer[] = [];
+    busy.on('data', (chunk: Buffer) => answer.push(chunk));
+    const request = (hold: boolean) =>
+      `POST ${PREDICT} HTTP/1.1\r\nHost: m\r\nContent-Length: 2\r\nx-prescaler-batch: keep\r\n` +
+      `${hold ? 'x-test-hold: 1\r\n' : ''}\r\n{}`;
+    idle.write(request(false));
+    await eventually('the first answer', () => Promise.resolve(idle.bytesRead > 0));
+    busy.write(request(true));
+    await model.holding(1);
+    const [idleClosed, busyClosed] = [closed(idle), closed(busy)];
+    let busyDone = false;
+    void busyClosed.then(() => (busyDone = true));
+    const stopped = agent.shutdown(5000);
+    await idleClosed;
+    expect(busyDone).toBe(false);
+    model.release();
+    await busyClosed;
+    expect(Buffer.concat(answer).toString('latin1')).toMatch(/^HTTP\/1\.1 200 /);
+    await stopped;
+    expect(await progress(redis, prefix, 'keep')).toEqual({ heartbeat: null, done: 2, failed: 0 });
   });
 
   it('/drain answers only once the last request has ended', async () => {

@@ -1,0 +1,157 @@
+/**
+ * One caller's HTTP/1.1 connection through the agent, paired with a connection of its own to the
+ * upstream: the bytes pass unchanged both ways as they arrive (keep-alive, pipelining,
+ * `Expect: 100-continue`, chunked bodies and their trailers are the two peers' own), so the agent
+ * neither buffers a body nor makes an object per request. A `MessageScanner` per direction reads
+ * the heads and body ends in passing: a request is in flight from its head until its response's
+ * body has ended, and counts by the response's status.
+ *
+ * Draining (SIGTERM): an idle connection is closed at once, a busy one after its last response;
+ * a request that starts on it meanwhile is answered 503 with `Connection: close` by the agent
+ * and never reaches the upstream.
+ */
+import type { Socket } from 'node:net';
+import { MessageScanner, type MessageHead } from './http1-framing.js';
+import { httpOutcome } from './outcome.js';
+import { bindPair, type PairDeps } from './passthrough.js';
+import { pump, release } from './relay.js';
+import type { Ticket } from './tracker.js';
+
+interface Exchange {
+  readonly ticket: Ticket;
+  readonly method: string;
+  status?: number;
+}
+
+export const DRAINING_MESSAGE = 'the prescaler agent is shutting down: send the request to another pod\n';
+
+/** A complete plain-text response of the agent's own, ending the connection. */
+export function ownResponse(status: number, reason: string, text: string): Buffer {
+  const body = Buffer.from(text);
+  return Buffer.concat([
+    Buffer.from(
+      `HTTP/1.1 ${status} ${reason}\r\ncontent-type: text/plain; charset=utf-8\r\n` +
+        `content-length: ${body.length}\r\nconnection: close\r\n\r\n`,
+      'latin1',
+    ),
+    body,
+  ]);
+}
+
+export class Http1Connection {
+  private readonly queue: Exchange[] = [];
+  private readonly requests: MessageScanner;
+  private readonly responses: MessageScanner;
+  private draining = false;
+  /** Where, in the chunk being scanned, a request refused while draining begins. */
+  private refuseAt: number | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly client: Socket,
+    private readonly upstream: Socket,
+    private readonly deps: PairDeps,
+    onClose: () => void,
+  ) {
+    bindPair(client, upstream, () => {
+      this.closed = true;
+      for (const exchange of this.queue.splice(0)) exchange.ticket.end('retryable');
+      onClose();
+    });
+    client.once('end', () => upstream.end());
+    upstream.once('end', () => {
+      // A response read until the connection closes is complete now.
+      this.responses.closed();
+      client.end();
+    });
+    this.requests = new MessageScanner('request', {
+      head: (head) => this.request(head),
+      end: () => undefined,
+      lost: (reason) => deps.onLost(reason),
+    });
+    this.responses = new MessageScanner(
+      'response',
+      {
+        head: (head) => this.response(head),
+        end: () => this.responseEnd(),
+        lost: (reason) => deps.onLost(reason),
+      },
+      () => this.queue[0]?.method,
+    );
+    pump(client, upstream, (chunk) => this.toUpstream(chunk));
+    pump(upstream, client, (chunk) => {
+      this.responses.scan(chunk);
+      // Socket reads are chunks of their own (Node allocates each read): free each once written.
+      return client.write(chunk, () => release(chunk));
+    });
+  }
+
+  get inFlight(): number {
+    return this.queue.length;
+  }
+
+  /** Closes the connection now if it is idle, or else after its last response. */
+  drain(): void {
+    this.draining = true;
+    this.closeIfIdle();
+  }
+
+  destroy(): void {
+    this.client.destroy();
+    this.upstream.destroy();
+  }
+
+  private toUpstream(chunk: Buffer): boolean {
+    this.requests.scan(chunk);
+    const cut = this.refuseAt;
+    if (cut === undefined) return this.upstream.write(chunk, () => release(chunk));
+    // The refused request and anything after it stay here; what came before it goes on.
+    this.refuseAt = undefined;
+    if (cut > 0) this.upstream.write(chunk.subarray(0, cut));
+    this.client.pause();
+    // Unless the connection is closing already (the request crossed our FIN): then it just ends.
+    if (!this.client.writableEnded)
+      this.client.end(ownResponse(503, 'Service Unavailable', DRAINING_MESSAGE));
+    this.upstream.end();
+    return true;
+  }
+
+  private request(head: MessageHead): void {
+    // While draining, a request on an idle connection is refused, unless part of it went on already.
+    if (this.draining && this.queue.length === 0 && head.startedAt >= 0) {
+      this.refuseAt = head.startedAt;
+      return;
+    }
+    this.queue.push({
+      ticket: this.deps.tracker.begin(this.deps.route, head.fields),
+      method: head.method ?? 'GET',
+    });
+  }
+
+  private response(head: MessageHead): void {
+    const exchange = this.queue[0];
+    if (!exchange || head.status === undefined) return;
+    if (head.status === 101 || (exchange.method === 'CONNECT' && head.status < 300 && head.status >= 200)) {
+      // The connection is a tunnel from here on: what it carries is not counted.
+      this.requests.tunnel();
+      this.responses.tunnel();
+      this.queue.shift()?.ticket.end('retryable');
+      return;
+    }
+    if (head.status >= 200) exchange.status = head.status;
+  }
+
+  private responseEnd(): void {
+    const exchange = this.queue.shift();
+    exchange?.ticket.end(httpOutcome(exchange.status ?? 502));
+    // After the chunk that ended it has been written (this runs while it is scanned).
+    if (this.draining) queueMicrotask(() => this.closeIfIdle());
+  }
+
+  private closeIfIdle(): void {
+    if (this.closed || this.queue.length > 0 || !this.requests.betweenMessages) return;
+    if (!this.responses.betweenMessages) return;
+    this.client.end();
+    this.upstream.end();
+  }
+}
