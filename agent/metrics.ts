@@ -5,7 +5,7 @@
  *   prescaler_agent_requests_total{route,outcome}  outcome: done | failed | retryable | untagged
  *   prescaler_agent_images_total{outcome}          done | failed (as counted for Redis)
  *   prescaler_agent_upstream_seconds{route}        histogram: request start to response end
- *   prescaler_agent_upstream_errors_total{route}   upstream unreachable or reset
+ *   prescaler_agent_upstream_errors_total{route}   callers' connections whose upstream could not be reached
  *   prescaler_agent_redis_errors_total             failed heartbeat or count writes
  *   prescaler_agent_images_lost_total{outcome}     counts given up after the retry bound
  *   prescaler_agent_images_pending                 counts waiting for Redis
@@ -55,7 +55,7 @@ export class AgentMetrics {
     this.upstreamErrors = r.register(
       new Counter(
         'prescaler_agent_upstream_errors_total',
-        'Requests whose upstream was unreachable or reset',
+        "Callers' connections whose upstream could not be reached (answered 502 / UNAVAILABLE)",
         [],
       ),
     );

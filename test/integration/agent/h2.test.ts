@@ -49,6 +49,12 @@ describe('prescaler agent, plain HTTP/2 over h2c', () => {
         stream.once('close', () => cancelled.push([path, stream.rstCode]));
         return;
       }
+      if (path === '/drop') {
+        // The upstream goes away with the stream under way.
+        stream.respond({ ':status': 200 });
+        stream.write(Buffer.alloc(100), () => stream.session?.destroy());
+        return;
+      }
       if (path === '/missing') {
         stream.respond({ ':status': 404 }, { endStream: true });
         return;
@@ -124,6 +130,25 @@ describe('prescaler agent, plain HTTP/2 over h2c', () => {
       const p = await progress(redis, prefix, 'h2');
       return p.done === 4 && p.failed === 1 && p.heartbeat === null;
     });
+  });
+
+  it("ends the caller's streams when the upstream connection drops, and counts nothing", async () => {
+    await start();
+    const session = connectH2(`http://127.0.0.1:${port}`);
+    session.on('error', () => undefined);
+    const outcome = await new Promise<string>((resolve) => {
+      const stream = session.request({ ':path': '/drop', 'x-prescaler-batch': 'drop' });
+      stream.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+      stream.once('close', () => resolve(`closed ${stream.rstCode}`));
+      stream.resume();
+      stream.end();
+    });
+    expect(outcome).not.toBe('closed 0');
+    session.destroy();
+    await agent.inFlight.idle();
+    await agent.inFlight.settled();
+    await agent.writer.drained();
+    expect(await progress(redis, prefix, 'drop')).toEqual({ heartbeat: null, done: 0, failed: 0 });
   });
 
   it('on shutdown refuses and cancels a stream opened after it, finishes the one under way, then closes', async () => {

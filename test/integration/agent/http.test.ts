@@ -11,6 +11,7 @@ import { connect, type AddressInfo, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import type { Agent } from '../../../agent/agent.js';
 import { freePort } from '../../../emulator/stack/processes.js';
+import { MessageScanner } from '../../../agent/http1-framing.js';
 import { eventually, progress, send, startAgent } from '../../../bench/agent/support.js';
 import { RestModelServer } from '../../../bench/agent/model-servers.js';
 import { RedisServer } from '../../../emulator/stack/redis-server.js';
@@ -153,6 +154,68 @@ describe('prescaler agent, HTTP/1.1', () => {
     } finally {
       echo.closeAllConnections();
       echo.close();
+    }
+  });
+
+  it('follows pipelined requests, a HEAD, a chunked upload and 100-continue, counting each by its status', async () => {
+    await start();
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    const statuses: number[] = [];
+    const methods = ['POST', 'HEAD', 'POST', 'POST'];
+    const answers = new MessageScanner(
+      'response',
+      {
+        head: (head) => statuses.push(head.status ?? 0),
+        end: () => methods.shift(),
+        lost: (reason) => statuses.push(-1, reason.length),
+      },
+      () => methods[0],
+    );
+    socket.on('data', (chunk: Buffer) => answers.scan(chunk));
+    const head = (method: string, more: string) =>
+      `${method} ${PREDICT} HTTP/1.1\r\nHost: m\r\nx-prescaler-batch: frames\r\n${more}\r\n`;
+    // Three requests in one write: a 404, a HEAD, and a chunked upload.
+    socket.write(
+      head('POST', 'x-test-status: 404\r\nContent-Length: 2\r\n') +
+        '{}' +
+        head('HEAD', '') +
+        head('POST', 'Transfer-Encoding: chunked\r\n') +
+        '1\r\n{\r\n1\r\n}\r\n0\r\n\r\n',
+    );
+    // Then one that waits for 100 Continue before sending its body.
+    socket.write(head('POST', 'Expect: 100-continue\r\nContent-Length: 2\r\n'));
+    await eventually('100 Continue', () => Promise.resolve(statuses.length === 4));
+    socket.write('{}');
+    await eventually('every answer', () => Promise.resolve(methods.length === 0));
+    expect(statuses).toEqual([404, 200, 200, 100, 200]);
+    socket.end();
+    await eventually('3 done and 1 failed', async () => {
+      const p = await progress(redis, prefix, 'frames');
+      return p.done === 3 && p.failed === 1 && p.heartbeat === null;
+    });
+  });
+
+  it('cuts the caller off when the upstream drops a response half-way, and counts nothing', async () => {
+    const dropper = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-length': 1000 });
+      res.write(Buffer.alloc(100));
+      setTimeout(() => res.destroy(), 20);
+    });
+    await new Promise<void>((resolve) => dropper.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      await start(`8501=http://127.0.0.1:${(dropper.address() as AddressInfo).port}`);
+      await expect(
+        send(port, PREDICT, { headers: { 'x-prescaler-batch': 'cut' }, body: '{}' }),
+      ).rejects.toThrow();
+      await agent.inFlight.idle();
+      await agent.inFlight.settled();
+      await agent.writer.drained();
+      expect(await progress(redis, prefix, 'cut')).toEqual({ heartbeat: null, done: 0, failed: 0 });
+    } finally {
+      dropper.closeAllConnections();
+      dropper.close();
     }
   });
 
