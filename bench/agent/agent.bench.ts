@@ -15,23 +15,21 @@
  * measures how long one core takes to copy 32 MiB rather than what the agent adds to a call.
  * Warm-up calls are not counted; direct and agent rounds alternate so that drift of a loaded
  * machine falls on both; the CPU time the agent and this process (client and model servers)
- * spend per request is printed beside, and a miss carries its reason.
+ * spend per request is printed beside, and a miss carries its reason. The paced rounds also run
+ * through a bare TCP relay (tcp-relay.ts), a reference for what any second Node process in a
+ * call's path adds on the machine, which the agent's figures can be read against.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { Agent as HttpAgent, request } from 'node:http';
-import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { AGENT_NODE_FLAGS } from '../../agent/node-flags.js';
+import { Agent as HttpAgent } from 'node:http';
 import { freePort } from '../../emulator/stack/processes.js';
 import { send, spawnAgent, type SpawnedAgent } from './support.js';
+import { spawnRelay, type SpawnedRelay } from './tcp-relay.js';
+import { CONCURRENCY, cpuMs, httpCall, load, nodeFloorMb, quantile, rss, type Call } from './measure.js';
 import { predict, predictClient, PredictServer, RestModelServer } from './model-servers.js';
 import { RedisServer } from '../../emulator/stack/redis-server.js';
 import type { Result, Suite } from '../suite.js';
 
 const MIB = 1 << 20;
-const CONCURRENCY = 32;
 const PER_ROUND = 256;
 const ROUNDS = 3;
 /**
@@ -40,63 +38,8 @@ const ROUNDS = 3;
  */
 const PACE_MS = 500;
 const SUITE = 'agent';
-
-type Call = () => Promise<void>;
-
-/**
- * Runs `total` calls from `CONCURRENCY` workers, worker i starting i/CONCURRENCY of `spreadMs`
- * late; returns each call's latency (ms) and the wall time.
- */
-async function load(call: Call, total: number, spreadMs = 0): Promise<{ latencies: number[]; ms: number }> {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async (_, worker) => {
-      if (spreadMs > 0) await sleep((worker * spreadMs) / CONCURRENCY);
-      while (next++ < total) {
-        const t = performance.now();
-        await call();
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  return { latencies, ms: performance.now() - started };
-}
-
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-}
-
-/** CPU time (user + system, ms) a process has used, from /proc. */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
-
-function httpCall(port: number, agent: HttpAgent, body: Buffer): Call {
-  return () =>
-    new Promise((resolve, reject) => {
-      const req = request(
-        {
-          host: '127.0.0.1',
-          port,
-          agent,
-          method: 'POST',
-          path: '/v1/models/resnet101:predict',
-          headers: { 'content-length': body.length, 'x-prescaler-batch': 'bench' },
-        },
-        (res) => {
-          res.resume();
-          res.once('end', () =>
-            res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`)),
-          );
-        },
-      );
-      req.once('error', reject);
-      req.end(body);
-    });
-}
+const AGENT = 'the agent';
+const RELAY = 'a bare TCP relay';
 
 interface Pooled {
   latencies: number[];
@@ -106,14 +49,26 @@ interface Pooled {
   benchCpu: number;
 }
 
-/** Alternating direct and agent rounds of one protocol; the figures of both, pooled. */
+/**
+ * What sits between caller and model server: the agent (judged against the targets), or the bare
+ * TCP relay of tcp-relay.ts (a reference: what any second Node process in the path costs here).
+ */
+interface Hop {
+  readonly who: string;
+  readonly pid: number;
+  /** For the agent: the bare relay's p99 added in the same run, which the reason cites. */
+  readonly relayP99?: number;
+}
+
+/** Alternating direct and hop rounds of one protocol; the figures of both, pooled. */
 async function compare(
   label: string,
   direct: Call,
   viaAgent: Call,
-  agentPid: number,
+  hop: Hop,
   spreadMs: number,
 ): Promise<Result[]> {
+  const agentPid = hop.pid;
   await load(direct, CONCURRENCY * 4, spreadMs);
   await load(viaAgent, CONCURRENCY * 4, spreadMs);
   const pooled = {
@@ -153,11 +108,21 @@ async function compare(
       `connection for the 1 MiB body to cross, through the agent's socket reads and writes` +
       (label.startsWith('gRPC')
         ? `, and for every HTTP/2 window update on its way back from the model server to the caller`
-        : '')
+        : '') +
+      (hop.relayP99 === undefined
+        ? ''
+        : `; a bare TCP relay (bench/agent/tcp-relay.ts: a node:net pipe, nothing else) adds ` +
+          `${hop.relayP99.toFixed(1)} ms at p99 in the same run: what a second Node process in the path costs on these cores`)
     : `${cost}; a direct call already spends ${queued.toFixed(0)} ms (p50) beyond the model's own ` +
       `time moving 1 MiB, so the cores are busy and the agent's extra copy of each body queues ` +
       `behind that work`;
   const metric = (what: string) => `${label} ${what}`;
+  if (hop.who !== AGENT)
+    return [
+      { suite: SUITE, metric: metric(`p50 added by ${hop.who}`), value: p50, unit: 'ms' },
+      { suite: SUITE, metric: metric(`p99 added by ${hop.who}`), value: p99, unit: 'ms' },
+      { suite: SUITE, metric: metric(`CPU per request of ${hop.who}`), value: agentCpu, unit: 'ms' },
+    ];
   return [
     { suite: SUITE, metric: metric('p50 direct'), value: quantile(d, 0.5), unit: 'ms' },
     { suite: SUITE, metric: metric('p99 direct'), value: quantile(d, 0.99), unit: 'ms' },
@@ -189,25 +154,6 @@ async function compare(
   ];
 }
 
-/** Resident memory of a process, now (VmRSS) or its peak (VmHWM), in MB. */
-function rss(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) / 1024;
-}
-
-/**
- * The floor under the agent's memory: the resident size (MB) of a Node process, with the agent's
- * flags, that has loaded nothing but the two it serves with, node:net and node:http.
- */
-function nodeFloorMb(): number {
-  const script =
-    "require('node:net'); require('node:http'); setTimeout(() => console.log(process.memoryUsage().rss), 200)";
-  return (
-    Number(execFileSync(process.execPath, [...AGENT_NODE_FLAGS, '-e', script], { encoding: 'utf8' })) /
-    2 ** 20
-  );
-}
-
 /** The model servers of one pace, and the agent's routes to them. */
 interface Servers {
   readonly rest: RestModelServer;
@@ -221,35 +167,54 @@ async function servers(paceMs: number): Promise<Servers> {
   return { rest, grpc, httpPort: await freePort(), grpcPort: await freePort() };
 }
 
-/** Both protocols against one pace of model servers, direct and through the agent. */
-async function scenario(s: Servers, paceMs: number, agentPid: number, body: Buffer): Promise<Result[]> {
+/**
+ * Both protocols against one pace of model servers, direct and through the agent; paced, also
+ * through the bare TCP relay (`relay`: its pid and its ports in front of the two servers).
+ */
+async function scenario(
+  s: Servers,
+  paceMs: number,
+  agentPid: number,
+  body: Buffer,
+  relay?: { pid: number; httpPort: number; grpcPort: number },
+): Promise<Result[]> {
   const pace = paceMs > 0 ? `paced ${paceMs} ms` : 'saturated';
   const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const direct = predictClient(`127.0.0.1:${s.grpc.port}`);
-  const through = predictClient(`127.0.0.1:${s.grpcPort}`);
+  const grpcAt = (port: number) => predictClient(`127.0.0.1:${port}`);
+  const clients = [grpcAt(s.grpc.port), grpcAt(s.grpcPort), ...(relay ? [grpcAt(relay.grpcPort)] : [])];
+  const request = { model_spec: { name: 'ok' }, inputs: { images: { dtype: 7, tensor_content: body } } };
+  const meta = { 'x-prescaler-batch': 'bench' };
+  const grpcCall = (i: number) => () => predict(clients[i]!, request, meta).then(() => undefined);
+  const protocols = [
+    {
+      label: `HTTP/1.1 1 MiB ${pace}`,
+      direct: httpCall(s.rest.port, httpAgent, body),
+      agent: httpCall(s.httpPort, httpAgent, body),
+      relay: relay && httpCall(relay.httpPort, httpAgent, body),
+    },
+    {
+      label: `gRPC unary 1 MiB ${pace}`,
+      direct: grpcCall(0),
+      agent: grpcCall(1),
+      relay: relay && grpcCall(2),
+    },
+  ];
   try {
-    const results = await compare(
-      `HTTP/1.1 1 MiB ${pace}`,
-      httpCall(s.rest.port, httpAgent, body),
-      httpCall(s.httpPort, httpAgent, body),
-      agentPid,
-      paceMs,
-    );
-    const request = { model_spec: { name: 'ok' }, inputs: { images: { dtype: 7, tensor_content: body } } };
-    const meta = { 'x-prescaler-batch': 'bench' };
-    results.push(
-      ...(await compare(
-        `gRPC unary 1 MiB ${pace}`,
-        () => predict(direct, request, meta).then(() => undefined),
-        () => predict(through, request, meta).then(() => undefined),
-        agentPid,
-        paceMs,
-      )),
-    );
+    const results: Result[] = [];
+    for (const p of protocols) {
+      let relayP99: number | undefined;
+      if (relay && p.relay) {
+        const figures = await compare(p.label, p.direct, p.relay, { who: RELAY, pid: relay.pid }, paceMs);
+        relayP99 = figures.find((r) => r.metric.endsWith(`p99 added by ${RELAY}`))?.value;
+        results.push(...figures);
+      }
+      results.push(
+        ...(await compare(p.label, p.direct, p.agent, { who: AGENT, pid: agentPid, relayP99 }, paceMs)),
+      );
+    }
     return results;
   } finally {
-    direct.close();
-    through.close();
+    for (const client of clients) client.close();
     httpAgent.destroy();
   }
 }
@@ -261,6 +226,7 @@ export const agentBench: Suite = {
     const saturated = await servers(0);
     const paced = await servers(PACE_MS);
     let agent: SpawnedAgent | undefined;
+    let relay: SpawnedRelay | undefined;
     try {
       const admin = await freePort();
       const routes = [saturated, paced].flatMap((s) => [
@@ -276,9 +242,14 @@ export const agentBench: Suite = {
       const pid = agent.child.pid as number;
       const atStart = rss(pid, 'VmRSS');
       const body = Buffer.alloc(MIB, 0x5a);
+      const relayPorts = { httpPort: await freePort(), grpcPort: await freePort() };
+      relay = await spawnRelay([
+        [relayPorts.httpPort, paced.rest.port],
+        [relayPorts.grpcPort, paced.grpc.port],
+      ]);
       const results = [
         ...(await scenario(saturated, 0, pid, body)),
-        ...(await scenario(paced, PACE_MS, pid, body)),
+        ...(await scenario(paced, PACE_MS, pid, body, { pid: relay.child.pid as number, ...relayPorts })),
       ];
       const metrics = await send(admin, '/metrics', { method: 'GET' });
       const counted = Number(
@@ -311,6 +282,7 @@ export const agentBench: Suite = {
     } finally {
       agent?.child.kill('SIGTERM');
       await agent?.exited;
+      await relay?.stop();
       for (const s of [saturated, paced]) {
         await s.grpc.stop();
         await s.rest.stop();
