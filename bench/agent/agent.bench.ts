@@ -15,7 +15,7 @@
  * measures how long one core takes to copy 32 MiB rather than what the agent adds to a call.
  * Warm-up calls are not counted; direct and agent rounds alternate so that drift of a loaded
  * machine falls on both; the CPU time the agent and this process (client and model servers)
- * spend per request is printed beside, and a miss carries its reason. The paced rounds also run
+ * spend per request is printed beside, and a miss carries its reason. Every round also runs
  * through a bare TCP relay (tcp-relay.ts), a reference for what any second Node process in a
  * call's path adds on the machine, which the agent's figures can be read against.
  */
@@ -56,8 +56,8 @@ interface Pooled {
 interface Hop {
   readonly who: string;
   readonly pid: number;
-  /** For the agent: the bare relay's p99 added in the same run, which the reason cites. */
-  readonly relayP99?: number;
+  /** For the agent: the bare relay's figures in the same run, which the reasons cite. */
+  readonly relay?: { readonly p99: number; readonly ratio: number };
 }
 
 /** Alternating direct and hop rounds of one protocol; the figures of both, pooled. */
@@ -102,6 +102,12 @@ async function compare(
   const cost =
     `the agent spends ${agentCpu.toFixed(2)} ms of CPU per request, client + model server ` +
     `${benchCpu.toFixed(2)} ms, on ${cores} core(s) shared with whatever else runs`;
+  const relayed =
+    hop.relay === undefined
+      ? ''
+      : `; in the same run a bare TCP relay (bench/agent/tcp-relay.ts: a node:net pipe, nothing else) ` +
+        `adds ${hop.relay.p99.toFixed(1)} ms at p99 and reaches ${hop.relay.ratio.toFixed(2)}x of the direct ` +
+        `throughput: what a second Node process in the path costs on these cores`;
   const why = paced
     ? `${cost}; at this pace the cores have headroom (a direct call spends ${queued.toFixed(0)} ms ` +
       `beyond the model's time), so what is added is the agent's own work on each call: a second ` +
@@ -109,18 +115,17 @@ async function compare(
       (label.startsWith('gRPC')
         ? `, and for every HTTP/2 window update on its way back from the model server to the caller`
         : '') +
-      (hop.relayP99 === undefined
-        ? ''
-        : `; a bare TCP relay (bench/agent/tcp-relay.ts: a node:net pipe, nothing else) adds ` +
-          `${hop.relayP99.toFixed(1)} ms at p99 in the same run: what a second Node process in the path costs on these cores`)
+      relayed
     : `${cost}; a direct call already spends ${queued.toFixed(0)} ms (p50) beyond the model's own ` +
       `time moving 1 MiB, so the cores are busy and the agent's extra copy of each body queues ` +
-      `behind that work`;
+      `behind that work` +
+      relayed;
   const metric = (what: string) => `${label} ${what}`;
   if (hop.who !== AGENT)
     return [
       { suite: SUITE, metric: metric(`p50 added by ${hop.who}`), value: p50, unit: 'ms' },
       { suite: SUITE, metric: metric(`p99 added by ${hop.who}`), value: p99, unit: 'ms' },
+      { suite: SUITE, metric: metric(`throughput of ${hop.who}/direct`), value: ratio, unit: 'x' },
       { suite: SUITE, metric: metric(`CPU per request of ${hop.who}`), value: agentCpu, unit: 'ms' },
     ];
   return [
@@ -168,8 +173,8 @@ async function servers(paceMs: number): Promise<Servers> {
 }
 
 /**
- * Both protocols against one pace of model servers, direct and through the agent; paced, also
- * through the bare TCP relay (`relay`: its pid and its ports in front of the two servers).
+ * Both protocols against one pace of model servers, direct, through the bare TCP relay (`relay`:
+ * its pid and its ports in front of the two servers) and through the agent.
  */
 async function scenario(
   s: Servers,
@@ -202,14 +207,21 @@ async function scenario(
   try {
     const results: Result[] = [];
     for (const p of protocols) {
-      let relayP99: number | undefined;
+      let relayFigures: Hop['relay'];
       if (relay && p.relay) {
         const figures = await compare(p.label, p.direct, p.relay, { who: RELAY, pid: relay.pid }, paceMs);
-        relayP99 = figures.find((r) => r.metric.endsWith(`p99 added by ${RELAY}`))?.value;
+        const value = (what: string) => figures.find((r) => r.metric.endsWith(what))?.value ?? NaN;
+        relayFigures = { p99: value(`p99 added by ${RELAY}`), ratio: value(`throughput of ${RELAY}/direct`) };
         results.push(...figures);
       }
       results.push(
-        ...(await compare(p.label, p.direct, p.agent, { who: AGENT, pid: agentPid, relayP99 }, paceMs)),
+        ...(await compare(
+          p.label,
+          p.direct,
+          p.agent,
+          { who: AGENT, pid: agentPid, relay: relayFigures },
+          paceMs,
+        )),
       );
     }
     return results;
@@ -242,14 +254,19 @@ export const agentBench: Suite = {
       const pid = agent.child.pid as number;
       const atStart = rss(pid, 'VmRSS');
       const body = Buffer.alloc(MIB, 0x5a);
-      const relayPorts = { httpPort: await freePort(), grpcPort: await freePort() };
-      relay = await spawnRelay([
-        [relayPorts.httpPort, paced.rest.port],
-        [relayPorts.grpcPort, paced.grpc.port],
-      ]);
+      const relayPorts = await Promise.all(
+        [saturated, paced].map(async () => ({ httpPort: await freePort(), grpcPort: await freePort() })),
+      );
+      relay = await spawnRelay(
+        [saturated, paced].flatMap((s, i) => [
+          [relayPorts[i]!.httpPort, s.rest.port] as const,
+          [relayPorts[i]!.grpcPort, s.grpc.port] as const,
+        ]),
+      );
+      const relayPid = relay.child.pid as number;
       const results = [
-        ...(await scenario(saturated, 0, pid, body)),
-        ...(await scenario(paced, PACE_MS, pid, body, { pid: relay.child.pid as number, ...relayPorts })),
+        ...(await scenario(saturated, 0, pid, body, { pid: relayPid, ...relayPorts[0]! })),
+        ...(await scenario(paced, PACE_MS, pid, body, { pid: relayPid, ...relayPorts[1]! })),
       ];
       const metrics = await send(admin, '/metrics', { method: 'GET' });
       const counted = Number(
