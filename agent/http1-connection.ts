@@ -119,9 +119,11 @@ export class Http1Connection {
   private request(head: MessageHead): void {
     // While draining, a request on an idle connection is refused, unless part of it went on already.
     if (this.draining && this.queue.length === 0 && head.startedAt >= 0) {
-      this.refuseAt = head.startedAt;
+      // The first refused head is where forwarding stops; any pipelined after it stay here too.
+      this.refuseAt ??= head.startedAt;
       return;
     }
+    if (this.refuseAt !== undefined) return;
     this.queue.push({
       ticket: this.deps.tracker.begin(this.deps.route, head.fields),
       method: head.method ?? 'GET',

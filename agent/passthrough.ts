@@ -106,6 +106,7 @@ export abstract class PassthroughProxy extends RouteProxy {
     );
     const unreachable = (error: NodeJS.ErrnoException) => {
       this.metrics.upstreamErrors.inc({ route: this.name });
+      if (client.destroyed) return;
       this.lastCause = error.code ?? error.message;
       this.answerer ??= this.answer();
       void this.answerer.then((answerer) => {
