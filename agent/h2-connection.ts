@@ -18,7 +18,7 @@ import type { Socket } from 'node:net';
 import { ErrorCode, FrameScanner, goaway, rstStream, type FrameEvents } from './h2-frames.js';
 import type { HeaderFields } from './hpack.js';
 import { grpcOutcome, httpOutcome } from './outcome.js';
-import { bindPair, type PairDeps } from './passthrough.js';
+import { PairedConnection, type PairDeps } from './passthrough.js';
 import { pump, release } from './relay.js';
 import type { Ticket } from './tracker.js';
 
@@ -81,27 +81,16 @@ class Direction {
   }
 }
 
-export class H2Connection {
+export class H2Connection extends PairedConnection {
   private readonly exchanges = new Map<number, Exchange>();
   private readonly up: Direction;
   private readonly down: Direction;
   private lastStream = 0;
   /** The last stream the caller was told of in GOAWAY, once draining. */
   private goawayStream: number | undefined;
-  private closed = false;
 
-  constructor(
-    private readonly client: Socket,
-    private readonly upstream: Socket,
-    private readonly deps: PairDeps,
-    onClose: () => void,
-  ) {
-    bindPair(client, upstream, () => {
-      this.closed = true;
-      for (const exchange of this.exchanges.values()) exchange.ticket.end('retryable');
-      this.exchanges.clear();
-      onClose();
-    });
+  constructor(client: Socket, upstream: Socket, deps: PairDeps, onClose: () => void) {
+    super(client, upstream, deps, onClose);
     // A half-close is passed on: each side's FIN reaches the other once its bytes have.
     client.once('end', () => upstream.end());
     upstream.once('end', () => client.end());
@@ -125,16 +114,16 @@ export class H2Connection {
   }
 
   /** Tells the caller to open no more streams here; closes once those under way have ended. */
-  drain(): void {
+  override drain(): void {
     if (this.goawayStream !== undefined || this.closed) return;
     this.goawayStream = this.lastStream;
     this.down.inject(goaway(this.lastStream, ErrorCode.NO_ERROR));
     this.closeIfDone();
   }
 
-  destroy(): void {
-    this.client.destroy();
-    this.upstream.destroy();
+  protected override abandon(): void {
+    for (const exchange of this.exchanges.values()) exchange.ticket.end('retryable');
+    this.exchanges.clear();
   }
 
   private request(id: number, fields: HeaderFields): void {

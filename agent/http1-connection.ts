@@ -13,7 +13,7 @@
 import type { Socket } from 'node:net';
 import { MessageScanner, type MessageHead } from './http1-framing.js';
 import { httpOutcome } from './outcome.js';
-import { bindPair, type PairDeps } from './passthrough.js';
+import { PairedConnection, type PairDeps } from './passthrough.js';
 import { pump, release } from './relay.js';
 import type { Ticket } from './tracker.js';
 
@@ -38,26 +38,16 @@ export function ownResponse(status: number, reason: string, text: string): Buffe
   ]);
 }
 
-export class Http1Connection {
+export class Http1Connection extends PairedConnection {
   private readonly queue: Exchange[] = [];
   private readonly requests: MessageScanner;
   private readonly responses: MessageScanner;
   private draining = false;
   /** Where, in the chunk being scanned, a request refused while draining begins. */
   private refuseAt: number | undefined;
-  private closed = false;
 
-  constructor(
-    private readonly client: Socket,
-    private readonly upstream: Socket,
-    private readonly deps: PairDeps,
-    onClose: () => void,
-  ) {
-    bindPair(client, upstream, () => {
-      this.closed = true;
-      for (const exchange of this.queue.splice(0)) exchange.ticket.end('retryable');
-      onClose();
-    });
+  constructor(client: Socket, upstream: Socket, deps: PairDeps, onClose: () => void) {
+    super(client, upstream, deps, onClose);
     client.once('end', () => upstream.end());
     upstream.once('end', () => {
       // A response read until the connection closes is complete now.
@@ -91,14 +81,13 @@ export class Http1Connection {
   }
 
   /** Closes the connection now if it is idle, or else after its last response. */
-  drain(): void {
+  override drain(): void {
     this.draining = true;
     this.closeIfIdle();
   }
 
-  destroy(): void {
-    this.client.destroy();
-    this.upstream.destroy();
+  protected override abandon(): void {
+    for (const exchange of this.queue.splice(0)) exchange.ticket.end('retryable');
   }
 
   private toUpstream(chunk: Buffer): boolean {

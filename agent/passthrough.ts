@@ -30,21 +30,40 @@ export interface PairDeps {
 }
 
 /**
- * Ties a caller's socket and the upstream's together: no Nagle delay on either (frames and heads
- * go on as they come), and when either closes both go and `onClosed` runs, once.
+ * A caller's socket and the upstream's, tied together: no Nagle delay on either (frames and heads
+ * go on as they come), and when either closes both go, every request still under way ends
+ * uncounted (`abandon`) and `onClose` runs, once.
  */
-export function bindPair(client: Socket, upstream: Socket, onClosed: () => void): void {
-  let closed = false;
-  for (const socket of [client, upstream]) {
-    socket.setNoDelay(true);
-    socket.on('error', () => undefined);
-    socket.once('close', () => {
-      if (closed) return;
-      closed = true;
-      client.destroy();
-      upstream.destroy();
-      onClosed();
-    });
+export abstract class PairedConnection implements Paired {
+  protected closed = false;
+
+  constructor(
+    protected readonly client: Socket,
+    protected readonly upstream: Socket,
+    protected readonly deps: PairDeps,
+    onClose: () => void,
+  ) {
+    for (const socket of [client, upstream]) {
+      socket.setNoDelay(true);
+      socket.on('error', () => undefined);
+      socket.once('close', () => {
+        if (this.closed) return;
+        this.closed = true;
+        client.destroy();
+        upstream.destroy();
+        this.abandon();
+        onClose();
+      });
+    }
+  }
+
+  abstract drain(): void;
+  /** The connection is gone: the requests still under way end, uncounted. */
+  protected abstract abandon(): void;
+
+  destroy(): void {
+    this.client.destroy();
+    this.upstream.destroy();
   }
 }
 
