@@ -90,8 +90,14 @@ export class Child {
   async stop(graceMs = 3000): Promise<void> {
     if (this.running) {
       signalGroup(this.pid, 'SIGTERM');
-      const timer = sleep(graceMs).then(() => 'timeout' as const);
-      if ((await Promise.race([this.exited, timer])) === 'timeout') signalGroup(this.pid, 'SIGKILL');
+      // The grace timer is cancelled once the child has gone, so it keeps nothing waiting.
+      const grace = new AbortController();
+      const timer = sleep(graceMs, 'timeout' as const, { signal: grace.signal }).catch(
+        () => 'exited' as const,
+      );
+      const first = await Promise.race([this.exited.then(() => 'exited' as const), timer]);
+      grace.abort();
+      if (first === 'timeout') signalGroup(this.pid, 'SIGKILL');
       await this.exited;
     }
     // The leader may be gone while others of its group linger (a JVM forked by a script).
