@@ -7,8 +7,8 @@
  * body has ended, and counts by the response's status.
  *
  * Draining (SIGTERM): an idle connection is closed at once, a busy one after its last response;
- * a request that starts on it meanwhile is answered 503 with `Connection: close` by the agent
- * and never reaches the upstream.
+ * a request that crosses that close is not passed on (node:http's server closes idle keep-alive
+ * connections the same way, `closeIdleConnections`).
  */
 import type { Socket } from 'node:net';
 import { MessageScanner, type MessageHead } from './http1-framing.js';
@@ -23,28 +23,11 @@ interface Exchange {
   status?: number;
 }
 
-export const DRAINING_MESSAGE = 'the prescaler agent is shutting down: send the request to another pod\n';
-
-/** A complete plain-text response of the agent's own, ending the connection. */
-export function ownResponse(status: number, reason: string, text: string): Buffer {
-  const body = Buffer.from(text);
-  return Buffer.concat([
-    Buffer.from(
-      `HTTP/1.1 ${status} ${reason}\r\ncontent-type: text/plain; charset=utf-8\r\n` +
-        `content-length: ${body.length}\r\nconnection: close\r\n\r\n`,
-      'latin1',
-    ),
-    body,
-  ]);
-}
-
 export class Http1Connection extends PairedConnection {
   private readonly queue: Exchange[] = [];
   private readonly requests: MessageScanner;
   private readonly responses: MessageScanner;
   private draining = false;
-  /** Where, in the chunk being scanned, a request refused while draining begins. */
-  private refuseAt: number | undefined;
 
   constructor(client: Socket, upstream: Socket, deps: PairDeps, onClose: () => void) {
     super(client, upstream, deps, onClose);
@@ -91,28 +74,13 @@ export class Http1Connection extends PairedConnection {
   }
 
   private toUpstream(chunk: Buffer): boolean {
+    // Once the agent has closed the connection (draining), what still arrives goes nowhere.
+    if (this.upstream.writableEnded) return true;
     this.requests.scan(chunk);
-    const cut = this.refuseAt;
-    if (cut === undefined) return this.upstream.write(chunk, () => release(chunk));
-    // The refused request and anything after it stay here; what came before it goes on.
-    this.refuseAt = undefined;
-    if (cut > 0) this.upstream.write(chunk.subarray(0, cut));
-    this.client.pause();
-    // Unless the connection is closing already (the request crossed our FIN): then it just ends.
-    if (!this.client.writableEnded)
-      this.client.end(ownResponse(503, 'Service Unavailable', DRAINING_MESSAGE));
-    this.upstream.end();
-    return true;
+    return this.upstream.write(chunk, () => release(chunk));
   }
 
   private request(head: MessageHead): void {
-    // While draining, a request on an idle connection is refused, unless part of it went on already.
-    if (this.draining && this.queue.length === 0 && head.startedAt >= 0) {
-      // The first refused head is where forwarding stops; any pipelined after it stay here too.
-      this.refuseAt ??= head.startedAt;
-      return;
-    }
-    if (this.refuseAt !== undefined) return;
     this.queue.push({
       ticket: this.deps.tracker.begin(this.deps.route, head.fields),
       method: head.method ?? 'GET',

@@ -34,7 +34,7 @@ export abstract class RouteProxy {
     return listen(this.server, host, port);
   }
 
-  /** Stops taking work: new connections are refused, requests on open ones answered "go elsewhere". */
+  /** Stops taking work: new connections are refused; open ones finish what is under way, then close. */
   abstract drain(): void;
   /** Ends every connection (after draining). */
   abstract close(): void;

@@ -284,6 +284,31 @@ describe('prescaler agent, HTTP/1.1', () => {
     expect(await progress(redis, prefix, 'keep')).toEqual({ heartbeat: null, done: 2, failed: 0 });
   });
 
+  it('forwards no request that arrives after shutdown closed its idle connection', async () => {
+    await start();
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    const answers: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => answers.push(chunk));
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const request = `POST ${PREDICT} HTTP/1.1\r\nHost: m\r\nContent-Length: 2\r\nx-prescaler-batch: late\r\n\r\n{}`;
+    socket.write(request);
+    await eventually('the first answer', () => Promise.resolve(answers.length > 0));
+    const received = model.bytes;
+    // Shutdown closes the idle connection at once; the caller's next request crosses that close.
+    const stopped = agent.shutdown(5000);
+    socket.write(request);
+    await closed;
+    await stopped;
+    expect(model.bytes).toBe(received);
+    expect(
+      Buffer.concat(answers)
+        .toString('latin1')
+        .match(/^HTTP\/1\.1 /gm),
+    ).toHaveLength(1);
+    expect(await progress(redis, prefix, 'late')).toEqual({ heartbeat: null, done: 1, failed: 0 });
+  });
+
   it('/drain answers only once the last request has ended', async () => {
     await start();
     const held = send(port, PREDICT, { headers: { 'x-test-hold': '1' }, body: '{}' });
