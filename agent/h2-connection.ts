@@ -19,7 +19,7 @@ import { ErrorCode, FrameScanner, goaway, rstStream, type FrameEvents } from './
 import type { HeaderFields } from './hpack.js';
 import { grpcOutcome, httpOutcome } from './outcome.js';
 import { PairedConnection, type PairDeps } from './passthrough.js';
-import { pump, release } from './relay.js';
+import { pump, writeOn } from './relay.js';
 import type { Ticket } from './tracker.js';
 
 interface Exchange {
@@ -69,9 +69,7 @@ class Direction {
     this.scanning = true;
     const boundary = this.scanner.scan(chunk);
     this.scanning = false;
-    if (this.pending.length === 0 || boundary < 0)
-      // Socket reads are chunks of their own (Node allocates each read): free each once written.
-      return this.to.write(chunk, () => release(chunk));
+    if (this.pending.length === 0 || boundary < 0) return writeOn(this.to, chunk);
     if (boundary > 0) this.to.write(chunk.subarray(0, boundary));
     let ok = this.to.write(Buffer.concat(this.pending));
     this.pending = [];

@@ -14,7 +14,7 @@ import type { Socket } from 'node:net';
 import { MessageScanner, type MessageHead } from './http1-framing.js';
 import { httpOutcome } from './outcome.js';
 import { PairedConnection, type PairDeps } from './passthrough.js';
-import { pump, release } from './relay.js';
+import { pump, writeOn } from './relay.js';
 import type { Ticket } from './tracker.js';
 
 interface Exchange {
@@ -54,8 +54,7 @@ export class Http1Connection extends PairedConnection {
     pump(client, upstream, (chunk) => this.toUpstream(chunk));
     pump(upstream, client, (chunk) => {
       this.responses.scan(chunk);
-      // Socket reads are chunks of their own (Node allocates each read): free each once written.
-      return client.write(chunk, () => release(chunk));
+      return writeOn(client, chunk);
     });
   }
 
@@ -77,7 +76,7 @@ export class Http1Connection extends PairedConnection {
     // Once the agent has closed the connection (draining), what still arrives goes nowhere.
     if (this.upstream.writableEnded) return true;
     this.requests.scan(chunk);
-    return this.upstream.write(chunk, () => release(chunk));
+    return writeOn(this.upstream, chunk);
   }
 
   private request(head: MessageHead): void {
