@@ -3,12 +3,12 @@
  * was unreachable (the socket already failed, which ioredis's disconnect timer would otherwise
  * wait out for 2 s) and after a normal connection to a real redis-server.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisHandle, redisOptions } from '../../../../shared/redis/client.js';
 import { RedisUnavailable } from '../../../../shared/errors.js';
-import { RedisServer } from '../../../../emulator/stack/redis-server.js';
 import { freePort } from '../../../../emulator/stack/processes.js';
+import { redisForSuite } from '../../../support/redis-suite.js';
 
 /** The timers and sockets that keep this process alive, by kind. */
 function held(): { Timeout: number; TCPSocketWrap: number } {
@@ -22,14 +22,7 @@ function handleAt(url: string): RedisHandle {
 }
 
 describe('RedisHandle.close', () => {
-  let server: RedisServer;
-
-  beforeAll(async () => {
-    server = await RedisServer.start();
-  });
-  afterAll(async () => {
-    await server.stop();
-  });
+  const suite = redisForSuite();
 
   it('leaves no timer running once Redis was unreachable', async () => {
     const before = held().Timeout;
@@ -43,7 +36,7 @@ describe('RedisHandle.close', () => {
 
   it('leaves no socket or timer once a connection to a live Redis is closed', async () => {
     const before = held();
-    const handle = handleAt(server.url);
+    const handle = handleAt(suite.server.url);
     expect(await (await handle.get()).ping()).toBe('PONG');
     expect(held().TCPSocketWrap).toBe(before.TCPSocketWrap + 1);
     await handle.close();
