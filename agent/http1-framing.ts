@@ -120,25 +120,19 @@ export class MessageScanner {
         case 'head':
           at = this.readHead(chunk, at);
           break;
-        case 'length': {
-          const n = Math.min(this.left, chunk.length - at);
-          this.left -= n;
-          at += n;
+        case 'length':
+          at = this.skipBody(chunk, at);
           if (this.left === 0) this.endMessage();
           break;
-        }
         case 'chunk-size':
         case 'chunk-end':
         case 'trailers':
           at = this.readLine(chunk, at);
           break;
-        case 'chunk-data': {
-          const n = Math.min(this.left, chunk.length - at);
-          this.left -= n;
-          at += n;
+        case 'chunk-data':
+          at = this.skipBody(chunk, at);
           if (this.left === 0) this.state = 'chunk-end';
           break;
-        }
         case 'close':
         case 'tunnel':
           return;
@@ -172,6 +166,13 @@ export class MessageScanner {
     const stop = found + terminator.length;
     this.gathered = Buffer.alloc(0);
     return { end: at + stop - before, text: joined.toString('latin1', 0, found) };
+  }
+
+  /** Passes over body bytes, up to the `left` still owed; returns where it stopped. */
+  private skipBody(chunk: Buffer, at: number): number {
+    const n = Math.min(this.left, chunk.length - at);
+    this.left -= n;
+    return at + n;
   }
 
   private readHead(chunk: Buffer, at: number): number {
