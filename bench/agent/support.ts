@@ -136,6 +136,13 @@ export function send(
 }
 
 /** The progress keys of the test target: heartbeat of `pod`, done and failed of `batch`. */
+/** Waits until the agent has nothing in flight and Redis holds all it has counted. */
+export async function quiet(agent: Agent): Promise<void> {
+  await agent.inFlight.idle();
+  await agent.inFlight.settled();
+  await agent.writer.drained();
+}
+
 export async function progress(redis: Redis, prefix: string, batch: string, pod = 'resnet-0') {
   const keys = new TargetKeys(prefix, TARGET);
   const [heartbeat, done, failed] = await Promise.all([

@@ -10,7 +10,7 @@ import * as grpc from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
 import type { Agent } from '../../../agent/agent.js';
 import { freePort } from '../../../emulator/stack/processes.js';
-import { eventually, progress, startAgent } from '../../../bench/agent/support.js';
+import { eventually, progress, startAgent, quiet } from '../../../bench/agent/support.js';
 import {
   predict,
   predictClient,
@@ -142,9 +142,7 @@ describe('prescaler agent, gRPC over h2c', () => {
     await eventually('the server saw the cancellation', () =>
       Promise.resolve(model.cancelled === before + 1),
     );
-    await agent.inFlight.idle();
-    await agent.inFlight.settled();
-    await agent.writer.drained();
+    await quiet(agent);
     expect(await progress(redis, prefix, 'late')).toEqual({ heartbeat: null, done: 0, failed: 0 });
   });
 
@@ -161,8 +159,7 @@ describe('prescaler agent, gRPC over h2c', () => {
     await eventually('the server saw the cancellation', () =>
       Promise.resolve(model.cancelled === before + 1),
     );
-    await agent.inFlight.idle();
-    await agent.writer.drained();
+    await quiet(agent);
     expect(await progress(redis, prefix, 'cancel')).toMatchObject({ done: 0, failed: 0 });
   });
 
@@ -189,8 +186,7 @@ describe('prescaler agent, gRPC over h2c', () => {
       code: grpc.status.UNAVAILABLE,
       details: expect.stringContaining('unavailable') as unknown,
     });
-    await agent.inFlight.settled();
-    await agent.writer.drained();
+    await quiet(agent);
     expect(await progress(redis, prefix, 'down')).toEqual({ heartbeat: null, done: 0, failed: 0 });
   });
 });

@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import type { Agent } from '../../../agent/agent.js';
 import { CLIENT_PREFACE, ErrorCode, FrameScanner, FrameType, frame } from '../../../agent/h2-frames.js';
 import type { HeaderFields } from '../../../agent/hpack.js';
-import { eventually, progress, startAgent } from '../../../bench/agent/support.js';
+import { eventually, progress, startAgent, quiet } from '../../../bench/agent/support.js';
 import { RedisServer } from '../../../emulator/stack/redis-server.js';
 
 /** Literal fields without indexing, without Huffman coding (RFC 7541 section 6.2.2). */
@@ -145,9 +145,7 @@ describe('prescaler agent, plain HTTP/2 over h2c', () => {
     });
     expect(outcome).not.toBe('closed 0');
     session.destroy();
-    await agent.inFlight.idle();
-    await agent.inFlight.settled();
-    await agent.writer.drained();
+    await quiet(agent);
     expect(await progress(redis, prefix, 'drop')).toEqual({ heartbeat: null, done: 0, failed: 0 });
   });
 

@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import type { Agent } from '../../../agent/agent.js';
 import { freePort } from '../../../emulator/stack/processes.js';
 import { MessageScanner } from '../../../agent/http1-framing.js';
-import { eventually, progress, send, startAgent } from '../../../bench/agent/support.js';
+import { eventually, progress, send, startAgent, quiet } from '../../../bench/agent/support.js';
 import { RestModelServer } from '../../../bench/agent/model-servers.js';
 import { RedisServer } from '../../../emulator/stack/redis-server.js';
 
@@ -148,8 +148,7 @@ describe('prescaler agent, HTTP/1.1', () => {
       });
       expect(answer.body.equals(body)).toBe(true);
       expect(answer.trailers['x-digest']).toBe(createHash('sha256').update(body).digest('hex'));
-      await agent.inFlight.settled();
-      await agent.writer.drained();
+      await quiet(agent);
       expect(await progress(redis, prefix, 'echo')).toEqual({ heartbeat: null, done: 1, failed: 0 });
     } finally {
       echo.closeAllConnections();
@@ -209,9 +208,7 @@ describe('prescaler agent, HTTP/1.1', () => {
       await expect(
         send(port, PREDICT, { headers: { 'x-prescaler-batch': 'cut' }, body: '{}' }),
       ).rejects.toThrow();
-      await agent.inFlight.idle();
-      await agent.inFlight.settled();
-      await agent.writer.drained();
+      await quiet(agent);
       expect(await progress(redis, prefix, 'cut')).toEqual({ heartbeat: null, done: 0, failed: 0 });
     } finally {
       dropper.closeAllConnections();
@@ -224,8 +221,7 @@ describe('prescaler agent, HTTP/1.1', () => {
     const answer = await send(port, PREDICT, { headers: { 'x-prescaler-batch': 'down' }, body: '{}' });
     expect(answer.status).toBe(502);
     expect(answer.body).toMatch(/unavailable: ECONNREFUSED/);
-    await agent.inFlight.settled();
-    await agent.writer.drained();
+    await quiet(agent);
     expect(await progress(redis, prefix, 'down')).toEqual({ heartbeat: null, done: 0, failed: 0 });
   });
 
